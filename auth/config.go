@@ -1,0 +1,282 @@
+package auth
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults for Config fields left at their zero value.
+const (
+	// DefaultRedirectURL is the redirect URL Stytch registers for every new
+	// test project, so a new project works without a dashboard change.
+	DefaultRedirectURL = "http://localhost:3000/authenticate"
+	// DefaultSessionDuration is how long a session lasts since its last check.
+	DefaultSessionDuration = 7 * 24 * time.Hour
+	// DefaultLinkExpiry is how long an emailed link stays valid (Stytch's
+	// login_expiration_minutes default).
+	DefaultLinkExpiry = 60 * time.Minute
+	// DefaultCodeExpiry is how long an emailed one-time code stays valid.
+	DefaultCodeExpiry = 5 * time.Minute
+	// DefaultResendCooldown is the wait between two emails for one login.
+	DefaultResendCooldown = 30 * time.Second
+	// DefaultRequestTimeout bounds every call to Stytch.
+	DefaultRequestTimeout = 10 * time.Second
+	// DefaultCheckInterval is how often a signed-in session is re-checked
+	// and extended.
+	DefaultCheckInterval = 5 * time.Minute
+	// DefaultKeyringTimeout bounds every keyring call.
+	DefaultKeyringTimeout = 3 * time.Second
+)
+
+// Environment variables read by LoadEnv.
+const (
+	EnvProjectID       = "STYTCH_PROJECT_ID"
+	EnvSecret          = "STYTCH_SECRET"
+	EnvBaseURL         = "STYTCH_BASE_URL"
+	EnvRedirectURL     = "STYTCH_REDIRECT_URL"
+	EnvSessionDuration = "STYTCH_SESSION_DURATION"
+)
+
+// Config is the engine's configuration. The zero value of every optional
+// field means its default.
+type Config struct {
+	// ProjectID is the Stytch project id (STYTCH_PROJECT_ID). It decides
+	// test vs live like the SDK does: ids starting "project-live-" are live.
+	ProjectID string
+	// Secret is the project's API secret (STYTCH_SECRET). It is read at run
+	// time only and never logged.
+	Secret string
+	// BaseURL overrides the Stytch API base URL (STYTCH_BASE_URL), e.g. the
+	// emulator's. Default: chosen by the SDK from ProjectID.
+	BaseURL string
+	// RedirectURL is where the magic link sends the browser; it must be a
+	// loopback http URL with an explicit port (STYTCH_REDIRECT_URL).
+	// Default DefaultRedirectURL.
+	RedirectURL string
+	// SessionDuration is the session length requested from Stytch and the
+	// extension applied on every check (STYTCH_SESSION_DURATION).
+	// Default DefaultSessionDuration; Stytch allows 5m to 366 days.
+	SessionDuration time.Duration
+	// LinkExpiry is how long an emailed link is valid. Default DefaultLinkExpiry.
+	LinkExpiry time.Duration
+	// CodeExpiry is how long an emailed code is valid. Default DefaultCodeExpiry.
+	CodeExpiry time.Duration
+	// ResendCooldown is the minimum time between two emails. Default DefaultResendCooldown.
+	ResendCooldown time.Duration
+	// RequestTimeout bounds each Stytch call. Default DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// CheckInterval is how often the session is re-checked. Default DefaultCheckInterval.
+	CheckInterval time.Duration
+}
+
+// IsLive reports whether ProjectID names a live project, as the SDK decides.
+func (c Config) IsLive() bool { return strings.HasPrefix(c.ProjectID, "project-live-") }
+
+// HasCredentials reports whether a project id or secret was given.
+func (c Config) HasCredentials() bool { return c.ProjectID != "" || c.Secret != "" }
+
+// WithDefaults returns c with every zero optional field set to its default.
+func (c Config) WithDefaults() Config {
+	if c.RedirectURL == "" {
+		c.RedirectURL = DefaultRedirectURL
+	}
+	if c.SessionDuration == 0 {
+		c.SessionDuration = DefaultSessionDuration
+	}
+	if c.LinkExpiry == 0 {
+		c.LinkExpiry = DefaultLinkExpiry
+	}
+	if c.CodeExpiry == 0 {
+		c.CodeExpiry = DefaultCodeExpiry
+	}
+	if c.ResendCooldown == 0 {
+		c.ResendCooldown = DefaultResendCooldown
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.CheckInterval == 0 {
+		c.CheckInterval = DefaultCheckInterval
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	return c
+}
+
+// ConfigError is a configuration mistake; Var names the setting to fix.
+type ConfigError struct {
+	Var string
+	Msg string
+}
+
+func (e *ConfigError) Error() string { return e.Var + ": " + e.Msg }
+
+// Validate checks c (after WithDefaults) and returns a *ConfigError naming
+// the first setting to fix.
+func (c Config) Validate() error {
+	switch {
+	case c.ProjectID == "":
+		return &ConfigError{EnvProjectID, "is not set; copy it from the Stytch dashboard (API keys), or run with --demo"}
+	case !strings.HasPrefix(c.ProjectID, "project-test-") && !strings.HasPrefix(c.ProjectID, "project-live-"):
+		return &ConfigError{EnvProjectID, `should start with "project-test-" or "project-live-"`}
+	case c.Secret == "":
+		return &ConfigError{EnvSecret, "is not set; copy it from the Stytch dashboard (API keys)"}
+	case strings.ContainsAny(c.Secret, " \t\r\n"):
+		return &ConfigError{EnvSecret, "contains whitespace; copy it again without spaces or quotes"}
+	case strings.HasPrefix(c.Secret, "secret-test-") && c.IsLive(),
+		strings.HasPrefix(c.Secret, "secret-live-") && !c.IsLive():
+		return &ConfigError{EnvSecret, "belongs to the other environment than " + EnvProjectID + " (test vs live)"}
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &ConfigError{EnvBaseURL, "must be an http(s) URL such as https://test.stytch.com"}
+		}
+	}
+	if _, err := parseRedirect(c.RedirectURL); err != nil {
+		return &ConfigError{EnvRedirectURL, err.Error()}
+	}
+	if c.SessionDuration < 5*time.Minute || c.SessionDuration > 527040*time.Minute {
+		return &ConfigError{EnvSessionDuration, "must be between 5m and 8784h (366 days)"}
+	}
+	if c.LinkExpiry < 5*time.Minute || c.LinkExpiry > 10080*time.Minute {
+		return &ConfigError{"link expiry", "must be between 5m and 168h"}
+	}
+	if c.CodeExpiry < time.Minute || c.CodeExpiry > 10*time.Minute {
+		return &ConfigError{"code expiry", "must be between 1m and 10m"}
+	}
+	return nil
+}
+
+// parseRedirect checks that raw is a loopback http URL with an explicit
+// port and a path, the only kind of redirect a desktop listener can serve.
+func parseRedirect(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("is not a valid URL")
+	}
+	if u.Scheme != "http" {
+		return nil, errors.New(`must start with "http://" (the app serves it on this computer)`)
+	}
+	if u.Port() == "" {
+		return nil, errors.New("must include a port, e.g. http://localhost:3000/authenticate")
+	}
+	if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
+		return nil, errors.New("has an invalid port")
+	}
+	if !isLoopbackHost(u.Hostname()) {
+		return nil, errors.New("must point at this computer: localhost, 127.0.0.1 or [::1]")
+	}
+	if u.Path == "" || u.Path == "/" {
+		return nil, errors.New("must include a path, e.g. /authenticate")
+	}
+	if u.User != nil || u.Fragment != "" {
+		return nil, errors.New("must not contain credentials or a #fragment")
+	}
+	return u, nil
+}
+
+func isLoopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// LoadEnv fills the fields of c that are still empty from getenv, then from
+// the dotenv file at path (if it exists). Real environment variables win
+// over the file, as with dotenv. A missing file is not an error.
+func (c *Config) LoadEnv(getenv func(string) string, dotenvPath string) error {
+	vals := map[string]string{}
+	if dotenvPath != "" {
+		f, err := os.Open(dotenvPath)
+		switch {
+		case err == nil:
+			defer f.Close()
+			vals, err = ParseDotenv(f)
+			if err != nil {
+				return fmt.Errorf("could not read %s: %w", dotenvPath, err)
+			}
+		case !errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("could not open %s: %w", dotenvPath, err)
+		}
+	}
+	get := func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return vals[k]
+	}
+	setIfEmpty := func(dst *string, k string) {
+		if *dst == "" {
+			*dst = get(k)
+		}
+	}
+	setIfEmpty(&c.ProjectID, EnvProjectID)
+	setIfEmpty(&c.Secret, EnvSecret)
+	setIfEmpty(&c.BaseURL, EnvBaseURL)
+	setIfEmpty(&c.RedirectURL, EnvRedirectURL)
+	if c.SessionDuration == 0 {
+		if v := get(EnvSessionDuration); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return &ConfigError{EnvSessionDuration, fmt.Sprintf("%q is not a duration such as 168h", v)}
+			}
+			c.SessionDuration = d
+		}
+	}
+	return nil
+}
+
+// ParseDotenv reads KEY=VALUE lines as dotenv does: blank lines and lines
+// starting with # are skipped, an optional "export " prefix is allowed, and
+// values may be wrapped in single or double quotes.
+func ParseDotenv(r io.Reader) (map[string]string, error) {
+	out := map[string]string{}
+	sc := bufio.NewScanner(r)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("line %d: expected KEY=VALUE", n)
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+			v = v[1 : len(v)-1]
+		} else if i := strings.Index(v, " #"); i >= 0 {
+			v = strings.TrimSpace(v[:i])
+		}
+		out[k] = v
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RegisterFlags binds c's settings to flags on fs. Call LoadEnv after
+// fs.Parse: it only fills fields the flags left empty, so flags win over
+// the environment, which wins over the .env file. The secret has no flag:
+// command lines are visible to every user of the computer.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.ProjectID, "project-id", c.ProjectID, "Stytch project id (env "+EnvProjectID+")")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "Stytch API base URL override (env "+EnvBaseURL+")")
+	fs.StringVar(&c.RedirectURL, "redirect-url", c.RedirectURL, "loopback redirect URL registered in Stytch (env "+EnvRedirectURL+", default "+DefaultRedirectURL+")")
+	fs.DurationVar(&c.SessionDuration, "session-duration", c.SessionDuration, "session length, extended on every check (env "+EnvSessionDuration+", default 168h)")
+}

@@ -1,0 +1,274 @@
+// Package auth is magiclink's sign-in engine: configuration, the Stytch
+// client, PKCE, the loopback listener that receives the browser after a
+// magic link, the session store and the session life cycle, exposed as an
+// explicit state machine (see State) that a UI observes through Snapshot
+// values. It imports no UI toolkit.
+package auth
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/stytchapi"
+)
+
+// Options are the engine's collaborators. All are optional.
+type Options struct {
+	// Store keeps the session token between runs. Default: a MemoryStore
+	// (nothing is remembered); the app passes a KeyringStore.
+	Store TokenStore
+	// Logger receives diagnostics. It never receives a token, verifier,
+	// secret or magic link. Default: discard.
+	Logger *slog.Logger
+	// HTTPClient is used for Stytch calls. Default: a client whose Timeout
+	// is Config.RequestTimeout.
+	HTTPClient *http.Client
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Engine drives sign-in. Its methods never block on the network or the
+// keyring: they start work in the background and report progress through
+// snapshots (see Subscribe). It is safe for concurrent use.
+type Engine struct {
+	cfg      Config
+	redirect *url.URL
+	log      *slog.Logger
+	now      func() time.Time
+	api      *stytchapi.API
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	snap     Snapshot
+	store    TokenStore
+	token    string // the session token, in memory while signed in or offline
+	login    *pendingLogin
+	checkT   *time.Timer
+	retryT   *time.Timer
+	retryN   int
+	closed   bool
+	subs     map[int]*subscriber
+	nextSub  int
+	nextID   uint64
+	started  bool
+	verifyFn func() // test hook, called when a verification starts
+}
+
+// New validates cfg, fills its defaults and builds an engine in state
+// Restoring. Call Start to look for a stored session.
+//
+// The Stytch client is built with JWKS initialisation skipped: the engine
+// keeps only the opaque session token and checks it with Stytch (which
+// also notices revocation), so it never verifies JWTs locally, and the
+// SDK's construction-time JWKS fetch would put a blocking network round
+// trip — and a hard failure when offline — in front of the first frame.
+func New(cfg Config, opts Options) (*Engine, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	redirect, _ := parseRedirect(cfg.RedirectURL) // validated above
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Store == nil {
+		opts.Store = &MemoryStore{}
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: cfg.RequestTimeout}
+	}
+	sdkOpts := []stytchapi.Option{stytchapi.WithHTTPClient(hc), stytchapi.WithSkipJWKSInitialization()}
+	if cfg.BaseURL != "" {
+		sdkOpts = append(sdkOpts, stytchapi.WithBaseURI(cfg.BaseURL))
+	}
+	api, err := stytchapi.NewClient(cfg.ProjectID, cfg.Secret, sdkOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("could not create the Stytch client: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{
+		cfg:      cfg,
+		redirect: redirect,
+		log:      opts.Logger,
+		now:      opts.Now,
+		api:      api,
+		ctx:      ctx,
+		cancel:   cancel,
+		store:    opts.Store,
+		subs:     map[int]*subscriber{},
+		snap:     Snapshot{State: StateRestoring},
+	}
+	return e, nil
+}
+
+// Config returns the engine's configuration with defaults filled in.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Start looks for a stored session in the background: found and valid →
+// SignedIn; none → SignedOut; Stytch unreachable → Offline (the stored
+// session is kept and retried). Calling it again does nothing.
+func (e *Engine) Start() {
+	e.mu.Lock()
+	if e.started || e.closed {
+		e.mu.Unlock()
+		return
+	}
+	e.started = true
+	e.goRun(e.restore)
+	e.mu.Unlock()
+}
+
+// Close cancels background work, closes the listener and stops delivering
+// snapshots. The stored session is kept.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
+	e.closed = true
+	l := e.login
+	e.login = nil
+	e.stopTimersLocked()
+	subs := e.subs
+	e.subs = map[int]*subscriber{}
+	e.mu.Unlock()
+	e.cancel()
+	if l != nil {
+		l.stop()
+	}
+	e.wg.Wait()
+	for _, s := range subs {
+		s.close()
+	}
+}
+
+// goRun runs f in a tracked goroutine. Callers hold e.mu and have checked
+// that the engine is not closed, so Close's Wait never races an Add.
+func (e *Engine) goRun(f func()) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
+}
+
+// callCtx returns a context for one Stytch call.
+func (e *Engine) callCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(e.ctx, e.cfg.RequestTimeout)
+}
+
+func (e *Engine) stopTimersLocked() {
+	if e.checkT != nil {
+		e.checkT.Stop()
+		e.checkT = nil
+	}
+	if e.retryT != nil {
+		e.retryT.Stop()
+		e.retryT = nil
+	}
+}
+
+// Snapshot returns the current state.
+func (e *Engine) Snapshot() Snapshot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.snap
+}
+
+// Subscribe calls fn with the current snapshot and then after every
+// change. fn runs on its own goroutine, never concurrently with itself;
+// when fn is slow, intermediate snapshots are skipped and the latest one
+// is delivered, so the engine never waits for a subscriber. The returned
+// function unsubscribes.
+func (e *Engine) Subscribe(fn func(Snapshot)) (cancel func()) {
+	s := newSubscriber(fn)
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return func() {}
+	}
+	id := e.nextSub
+	e.nextSub++
+	e.subs[id] = s
+	s.offer(e.snap)
+	e.mu.Unlock()
+	return func() {
+		e.mu.Lock()
+		delete(e.subs, id)
+		e.mu.Unlock()
+		s.close()
+	}
+}
+
+// updateLocked applies f to the snapshot and publishes the result.
+// e.mu must be held.
+func (e *Engine) updateLocked(f func(s *Snapshot)) {
+	prev := e.snap.State
+	f(&e.snap)
+	if e.snap.State != prev {
+		e.log.Info("state changed", "from", prev.String(), "to", e.snap.State.String())
+	}
+	for _, s := range e.subs {
+		s.offer(e.snap)
+	}
+}
+
+// subscriber delivers the latest snapshot to one callback.
+type subscriber struct {
+	fn      func(Snapshot)
+	mu      sync.Mutex
+	latest  Snapshot
+	pending bool
+	wake    chan struct{}
+	done    chan struct{}
+	once    sync.Once
+}
+
+func newSubscriber(fn func(Snapshot)) *subscriber {
+	s := &subscriber{fn: fn, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go s.loop()
+	return s
+}
+
+func (s *subscriber) offer(snap Snapshot) {
+	s.mu.Lock()
+	s.latest, s.pending = snap, true
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *subscriber) loop() {
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.wake:
+		}
+		s.mu.Lock()
+		snap, ok := s.latest, s.pending
+		s.pending = false
+		s.mu.Unlock()
+		if ok {
+			s.fn(snap)
+		}
+	}
+}
+
+func (s *subscriber) close() { s.once.Do(func() { close(s.done) }) }

@@ -1,0 +1,191 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+
+	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
+)
+
+// Kind classifies a failure by what the user can do about it.
+type Kind int
+
+// Failure kinds.
+const (
+	KindUnknown Kind = iota
+	// KindInvalidEmail: the address is malformed.
+	KindInvalidEmail
+	// KindRateLimited: too many emails or attempts; wait and try again.
+	KindRateLimited
+	// KindLinkExpired: the link was already used or has expired.
+	KindLinkExpired
+	// KindLinkNotFound: the link is not known to Stytch (mistyped, or from another project).
+	KindLinkNotFound
+	// KindOtherDevice: PKCE failed: the link was opened on another device,
+	// or after the app was restarted.
+	KindOtherDevice
+	// KindWrongTokenType: the redirect carried a token that is not a magic link.
+	KindWrongTokenType
+	// KindMissingToken: the redirect carried no token.
+	KindMissingToken
+	// KindSessionExpired: the stored session is no longer valid.
+	KindSessionExpired
+	// KindBadCredentials: the Stytch project id or secret is wrong.
+	KindBadCredentials
+	// KindRedirectNotAllowed: the redirect URL is not registered in the Stytch project.
+	KindRedirectNotAllowed
+	// KindNetwork: Stytch could not be reached or answered with a server error.
+	KindNetwork
+	// KindKeyring: the operating system keyring failed.
+	KindKeyring
+	// KindPortBusy: the loopback listener could not bind its port.
+	KindPortBusy
+	// KindCodeWrong: the one-time code does not match.
+	KindCodeWrong
+	// KindCodeExpired: the one-time code expired or was used up.
+	KindCodeExpired
+	// KindLoginExpired: the pending login timed out before the link was used.
+	KindLoginExpired
+	// KindRevokeFailed: sign-out could not reach Stytch; the local copy was removed anyway.
+	KindRevokeFailed
+	// KindConfig: the Stytch configuration is invalid.
+	KindConfig
+)
+
+var kindNames = [...]string{
+	"Unknown", "InvalidEmail", "RateLimited", "LinkExpired", "LinkNotFound",
+	"OtherDevice", "WrongTokenType", "MissingToken", "SessionExpired",
+	"BadCredentials", "RedirectNotAllowed", "Network", "Keyring", "PortBusy",
+	"CodeWrong", "CodeExpired", "LoginExpired", "RevokeFailed", "Config",
+}
+
+// String returns the kind's name.
+func (k Kind) String() string {
+	if k < 0 || int(k) >= len(kindNames) {
+		return "Unknown"
+	}
+	return kindNames[k]
+}
+
+// Error is a failure as the user sees it: a kind, a short actionable
+// message, and the underlying cause for logs. Messages never contain a
+// token, verifier, secret or magic link.
+type Error struct {
+	Kind    Kind
+	Message string
+	// StytchType is Stytch's error_type when the failure came from Stytch.
+	StytchType string
+	// RequestID is Stytch's request id, useful when contacting support.
+	RequestID string
+	Cause     error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%s: %v", e.Message, e.Cause)
+	}
+	return e.Message
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// KindOf returns the Kind of err, or KindUnknown.
+func KindOf(err error) Kind {
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae.Kind
+	}
+	return KindUnknown
+}
+
+func newError(kind Kind, msg string, cause error) *Error {
+	return &Error{Kind: kind, Message: msg, Cause: cause}
+}
+
+// classify turns an error from the Stytch SDK or the network into an
+// *Error with a plain-language message. what names the action, e.g.
+// "send the sign-in link".
+func classify(err error, what string) *Error {
+	if err == nil {
+		return nil
+	}
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var se stytcherror.Error
+	if errors.As(err, &se) {
+		e := fromStytch(se, what)
+		e.Cause = err
+		return e
+	}
+	var sep *stytcherror.Error
+	if errors.As(err, &sep) && sep != nil {
+		e := fromStytch(*sep, what)
+		e.Cause = err
+		return e
+	}
+	if isNetwork(err) {
+		return newError(KindNetwork, "Can't reach Stytch. Check your internet connection and try again.", err)
+	}
+	return newError(KindUnknown, fmt.Sprintf("Could not %s. Please try again.", what), err)
+}
+
+func isNetwork(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return true
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe)
+}
+
+func fromStytch(se stytcherror.Error, what string) *Error {
+	e := &Error{StytchType: string(se.ErrorType), RequestID: string(se.RequestID)}
+	switch se.ErrorType {
+	case "invalid_email":
+		e.Kind, e.Message = KindInvalidEmail, "That email address doesn't look right. Check it and try again."
+	case "too_many_requests":
+		e.Kind, e.Message = KindRateLimited, "Too many attempts. Wait a minute, then try again."
+	case "unable_to_auth_magic_link":
+		e.Kind, e.Message = KindLinkExpired, "That link was already used or has expired. Ask for a new one."
+	case "magic_link_not_found":
+		e.Kind, e.Message = KindLinkNotFound, "That link isn't valid. Use the most recent email, or ask for a new link."
+	case "pkce_mismatch", "pkce_expected_code_verifier", "pkce_did_not_expect_code_verifier",
+		"invalid_pkce_code_verifier", "invalid_pkce_code_challenge":
+		e.Kind, e.Message = KindOtherDevice, "That link was requested by another device or an earlier run of this app. Open the newest link on this computer."
+	case "session_not_found", "unable_to_parse_session_jwt":
+		e.Kind, e.Message = KindSessionExpired, "Your session has ended. Sign in again."
+	case "unauthorized_credentials":
+		e.Kind, e.Message = KindBadCredentials, "Stytch rejected this app's credentials. Check STYTCH_PROJECT_ID and STYTCH_SECRET."
+	case "no_match_for_provided_magic_link_url", "no_login_redirect_urls_set", "no_signup_redirect_urls_set":
+		e.Kind, e.Message = KindRedirectNotAllowed, "The redirect URL isn't registered in your Stytch project. Add it under Redirect URLs in the Stytch dashboard, or change --redirect-url."
+	case "invalid_magic_link_url", "invalid_login_magic_link_url", "invalid_signup_magic_link_url":
+		e.Kind, e.Message = KindConfig, "Stytch rejected the redirect URL's format. Check --redirect-url."
+	case "otp_code_not_found":
+		e.Kind, e.Message = KindCodeWrong, "That code isn't right. Check the email and try again."
+	case "unable_to_auth_otp_code":
+		e.Kind, e.Message = KindCodeExpired, "That code has expired or was already used. Ask for a new one."
+	case "email_not_found":
+		e.Kind, e.Message = KindInvalidEmail, "There is no account with that email address."
+	default:
+		if se.StatusCode >= 500 {
+			e.Kind, e.Message = KindNetwork, "Stytch is having trouble right now. Try again in a moment."
+		} else {
+			e.Kind, e.Message = KindUnknown, fmt.Sprintf("Could not %s (%s).", what, se.ErrorType)
+		}
+	}
+	return e
+}

@@ -1,0 +1,182 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Listener limits. The callback is one small GET from a local browser.
+const (
+	listenerReadHeaderTimeout = 5 * time.Second
+	listenerReadTimeout       = 10 * time.Second
+	listenerWriteTimeout      = 30 * time.Second // covers the Stytch call behind the page
+	listenerIdleTimeout       = 30 * time.Second
+	listenerMaxHeaderBytes    = 16 << 10
+	maxTokenLen               = 512
+	// ShutdownGrace is how long the listener lets in-flight pages finish.
+	ShutdownGrace = 2 * time.Second
+)
+
+// callbackFunc handles a magic-link token that arrived on the listener and
+// returns the page to show in the browser. It is called at most once at a
+// time per listener.
+type callbackFunc func(ctx context.Context, token string) page
+
+// listener is the loopback HTTP server that receives the browser after it
+// follows a magic link. It is open only while a login is pending.
+type listener struct {
+	log      *slog.Logger
+	redirect *url.URL
+	hosts    map[string]bool
+	handle   callbackFunc
+	servers  []*http.Server
+	wg       sync.WaitGroup
+	once     sync.Once
+}
+
+// startListener binds exactly the redirect URL's host and port — for
+// "localhost" both 127.0.0.1 and ::1 when available, never another
+// interface — and serves in the background. A busy port is reported at
+// once as a KindPortBusy *Error.
+func startListener(redirect *url.URL, handle callbackFunc, log *slog.Logger) (*listener, error) {
+	port := redirect.Port()
+	host := redirect.Hostname()
+	var addrs []string
+	if strings.EqualFold(host, "localhost") {
+		addrs = []string{net.JoinHostPort("127.0.0.1", port), net.JoinHostPort("::1", port)}
+	} else {
+		addrs = []string{net.JoinHostPort(host, port)}
+	}
+	l := &listener{log: log, redirect: redirect, handle: handle, hosts: allowedHosts(host, port)}
+	var lns []net.Listener
+	for i, a := range addrs {
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			if i > 0 && !errors.Is(err, syscall.EADDRINUSE) {
+				// IPv6 loopback missing: 127.0.0.1 alone is enough.
+				log.Debug("loopback listener: skipping address", "addr", a, "err", err)
+				continue
+			}
+			for _, o := range lns {
+				o.Close()
+			}
+			return nil, portError(port, a, err)
+		}
+		lns = append(lns, ln)
+	}
+	mux := http.HandlerFunc(l.serveHTTP)
+	for _, ln := range lns {
+		srv := &http.Server{
+			Handler:           mux,
+			ReadHeaderTimeout: listenerReadHeaderTimeout,
+			ReadTimeout:       listenerReadTimeout,
+			WriteTimeout:      listenerWriteTimeout,
+			IdleTimeout:       listenerIdleTimeout,
+			MaxHeaderBytes:    listenerMaxHeaderBytes,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		}
+		l.servers = append(l.servers, srv)
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Warn("loopback listener stopped", "addr", ln.Addr().String(), "err", err)
+			}
+		}()
+		log.Debug("loopback listener ready", "addr", ln.Addr().String(), "path", redirect.Path)
+	}
+	return l, nil
+}
+
+func portError(port, addr string, err error) *Error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return newError(KindPortBusy, fmt.Sprintf(
+			"Port %s is already in use by another program, so the sign-in link can't reach this app. "+
+				"Quit that program, or choose another port with --redirect-url (or %s) and register that URL in Stytch.",
+			port, EnvRedirectURL), err)
+	}
+	return newError(KindPortBusy, fmt.Sprintf("Could not listen on %s for the sign-in link: %v. Choose another address with --redirect-url.", addr, err), err)
+}
+
+// allowedHosts lists the Host header values a browser may send for the
+// redirect URL: its own host:port and the loopback equivalents. Anything
+// else is refused, which defeats DNS rebinding.
+func allowedHosts(host, port string) map[string]bool {
+	hs := map[string]bool{}
+	add := func(h string) { hs[strings.ToLower(net.JoinHostPort(h, port))] = true }
+	add(host)
+	switch ip := net.ParseIP(host); {
+	case strings.EqualFold(host, "localhost"):
+		add("127.0.0.1")
+		add("::1")
+	case ip != nil && ip.To4() != nil:
+		add("localhost")
+	case ip != nil:
+		add("localhost")
+	}
+	return hs
+}
+
+// Close stops accepting connections and lets in-flight requests finish
+// within grace. It is safe to call more than once.
+func (l *listener) Close(grace time.Duration) {
+	l.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		for _, s := range l.servers {
+			if err := s.Shutdown(ctx); err != nil {
+				s.Close()
+			}
+		}
+		l.wg.Wait()
+		l.log.Debug("loopback listener closed")
+	})
+}
+
+func (l *listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if !l.hosts[strings.ToLower(r.Host)] {
+		l.log.Warn("loopback listener: refused request with unexpected Host header")
+		writePage(w, r, http.StatusMisdirectedRequest, pageBadHost())
+		return
+	}
+	if r.URL.Path != l.redirect.Path {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.Method == http.MethodHead {
+		// Link scanners probe with HEAD; never spend the token on them.
+		setPageHeaders(w)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	q := r.URL.Query()
+	if t := q.Get("stytch_token_type"); t != "magic_links" {
+		writePage(w, r, http.StatusBadRequest, pageWrongType(t))
+		return
+	}
+	token := q.Get("token")
+	if token == "" {
+		writePage(w, r, http.StatusBadRequest, pageMissingToken())
+		return
+	}
+	if len(token) > maxTokenLen {
+		writePage(w, r, http.StatusBadRequest, pageFor(KindLinkNotFound, ""))
+		return
+	}
+	p := l.handle(r.Context(), token)
+	writePage(w, r, p.status, p)
+}

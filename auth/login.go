@@ -1,0 +1,520 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks"
+	mlemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks/email"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp"
+	otpemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/email"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
+)
+
+// rateLimitBackoff is how long Resend stays disabled after Stytch
+// answered too_many_requests.
+const rateLimitBackoff = time.Minute
+
+// pendingLogin is one sign-in attempt for one address: the PKCE verifier
+// (memory only), the loopback listener and, when asked for, a one-time code.
+type pendingLogin struct {
+	id        uint64
+	email     string
+	pk        pkce
+	ln        *listener
+	expiry    *time.Timer
+	codeT     *time.Timer
+	methodID  string // email_id for the one-time code
+	verifying bool
+}
+
+// stop closes the listener and timers. Safe to call more than once.
+func (l *pendingLogin) stop() {
+	if l.expiry != nil {
+		l.expiry.Stop()
+	}
+	if l.codeT != nil {
+		l.codeT.Stop()
+	}
+	if l.ln != nil {
+		go l.ln.Close(ShutdownGrace)
+	}
+}
+
+// ValidateEmail checks an address before any call to Stytch. It returns a
+// KindInvalidEmail *Error with a message fit for the user.
+func ValidateEmail(addr string) error {
+	bad := func(msg string) error { return newError(KindInvalidEmail, msg, nil) }
+	if addr == "" {
+		return bad("Enter your email address.")
+	}
+	if len(addr) > 254 {
+		return bad("That email address is too long.")
+	}
+	a, err := mail.ParseAddress(addr)
+	if err != nil || a.Address != addr || a.Name != "" {
+		return bad("Enter an email address like name@example.com.")
+	}
+	local, domain, _ := strings.Cut(addr, "@")
+	if local == "" || len(local) > 64 || !strings.Contains(domain, ".") ||
+		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return bad("Enter an email address like name@example.com.")
+	}
+	return nil
+}
+
+// StartLogin validates addr and, if it is well formed, starts a login in
+// the background: open the loopback listener, then ask Stytch to email a
+// PKCE-bound magic link. A malformed address returns a KindInvalidEmail
+// *Error at once and changes nothing. Any pending login is replaced.
+func (e *Engine) StartLogin(addr string) error {
+	addr = strings.TrimSpace(addr)
+	if err := ValidateEmail(addr); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch e.snap.State {
+	case StateSignedOut, StateLinkSent:
+	default:
+		return newError(KindUnknown, "Sign-in can't start right now ("+e.snap.State.String()+").", nil)
+	}
+	if e.closed {
+		return errors.New("engine closed")
+	}
+	if old := e.login; old != nil {
+		if old.verifying {
+			return newError(KindUnknown, "A sign-in is being completed. Wait a moment.", nil)
+		}
+		e.login = nil
+		old.stop()
+	}
+	e.nextID++
+	l := &pendingLogin{id: e.nextID, email: addr}
+	e.login = l
+	e.updateLocked(func(s *Snapshot) {
+		*s = Snapshot{State: StateSending, Email: addr, Notice: s.Notice}
+	})
+	e.goRun(func() { e.sendFirstLink(l) })
+	return nil
+}
+
+func (e *Engine) sendFirstLink(l *pendingLogin) {
+	pk, err := newPKCE()
+	if err != nil {
+		e.failLogin(l, classify(err, "start sign-in"))
+		return
+	}
+	ln, err := startListener(e.redirect, e.callbackFor(l), e.log)
+	if err != nil {
+		e.failLogin(l, classify(err, "start sign-in"))
+		return
+	}
+	e.mu.Lock()
+	if e.login != l {
+		e.mu.Unlock()
+		ln.Close(0)
+		return
+	}
+	l.pk, l.ln = pk, ln
+	e.mu.Unlock()
+
+	err = e.sendLink(l)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.login != l {
+		return
+	}
+	if err != nil {
+		ae := classify(err, "send the sign-in link")
+		e.log.Warn("could not send magic link", "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+		e.login = nil
+		l.stop()
+		e.updateLocked(func(s *Snapshot) {
+			*s = Snapshot{State: StateSignedOut, Email: l.email, Err: ae, Notice: s.Notice}
+		})
+		return
+	}
+	e.linkSentLocked(l)
+	e.updateLocked(func(s *Snapshot) { s.State = StateLinkSent })
+}
+
+// sendLink asks Stytch to email a magic link for l, bound to l's PKCE
+// challenge. Login and signup links get the same redirect and lifetime,
+// because the verifier only lives as long as the pending login.
+func (e *Engine) sendLink(l *pendingLogin) error {
+	ctx, cancel := e.callCtx()
+	defer cancel()
+	mins := int32(e.cfg.LinkExpiry / time.Minute)
+	_, err := e.api.MagicLinks.Email.LoginOrCreate(ctx, &mlemail.LoginOrCreateParams{
+		Email:                   l.email,
+		LoginMagicLinkURL:       e.cfg.RedirectURL,
+		SignupMagicLinkURL:      e.cfg.RedirectURL,
+		LoginExpirationMinutes:  mins,
+		SignupExpirationMinutes: mins,
+		CodeChallenge:           l.pk.challenge,
+	})
+	if err == nil {
+		e.log.Info("magic link sent", "login", l.id)
+	}
+	return err
+}
+
+// linkSentLocked records a successful send: the link is valid for
+// LinkExpiry and the pending login expires with it.
+func (e *Engine) linkSentLocked(l *pendingLogin) {
+	now := e.now()
+	if l.expiry != nil {
+		l.expiry.Stop()
+	}
+	l.expiry = time.AfterFunc(e.cfg.LinkExpiry, func() { e.expireLogin(l) })
+	e.updateLocked(func(s *Snapshot) {
+		s.Link = Pending{Active: true, SentAt: now, ExpiresAt: now.Add(e.cfg.LinkExpiry), ResendAt: now.Add(e.cfg.ResendCooldown)}
+		s.Err = nil
+	})
+}
+
+func (e *Engine) failLogin(l *pendingLogin, ae *Error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.login != l {
+		return
+	}
+	e.log.Warn("could not start sign-in", "kind", ae.Kind.String())
+	e.login = nil
+	l.stop()
+	e.updateLocked(func(s *Snapshot) {
+		*s = Snapshot{State: StateSignedOut, Email: l.email, Err: ae, Notice: s.Notice}
+	})
+}
+
+func (e *Engine) expireLogin(l *pendingLogin) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.login != l || l.verifying {
+		return
+	}
+	e.log.Info("pending sign-in expired", "login", l.id)
+	e.login = nil
+	l.stop()
+	e.updateLocked(func(s *Snapshot) {
+		*s = Snapshot{State: StateSignedOut, Email: l.email, Notice: s.Notice,
+			Err: newError(KindLoginExpired, "The sign-in link expired before it was used. Ask for a new one.", nil)}
+	})
+}
+
+// Resend emails a new link for the pending login, bound to the same
+// verifier. It does nothing during the cooldown or while a send is busy.
+func (e *Engine) Resend() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l := e.login
+	if l == nil || e.snap.State != StateLinkSent || e.snap.Busy || e.now().Before(e.snap.Link.ResendAt) {
+		return
+	}
+	e.updateLocked(func(s *Snapshot) { s.Busy = true })
+	e.goRun(func() {
+		err := e.sendLink(l)
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.login != l {
+			return
+		}
+		e.updateLocked(func(s *Snapshot) { s.Busy = false })
+		if err != nil {
+			e.sendFailedLocked(err, "send a new link", func(s *Snapshot, until time.Time) { s.Link.ResendAt = until })
+			return
+		}
+		e.linkSentLocked(l)
+	})
+}
+
+// sendFailedLocked shows a failed resend; on a rate limit it also pushes
+// the resend time back.
+func (e *Engine) sendFailedLocked(err error, what string, setResend func(*Snapshot, time.Time)) {
+	ae := classify(err, what)
+	e.log.Warn("could not "+what, "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+	e.updateLocked(func(s *Snapshot) {
+		s.Err = ae
+		if ae.Kind == KindRateLimited {
+			setResend(s, e.now().Add(rateLimitBackoff))
+		}
+	})
+}
+
+// Cancel forgets the pending login: the verifier is dropped and the
+// listener closed, so links already emailed can no longer sign in here.
+func (e *Engine) Cancel() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l := e.login
+	if l == nil || l.verifying {
+		return
+	}
+	e.login = nil
+	l.stop()
+	e.log.Info("sign-in cancelled", "login", l.id)
+	e.updateLocked(func(s *Snapshot) {
+		*s = Snapshot{State: StateSignedOut, Email: l.email, Notice: s.Notice}
+	})
+}
+
+// StartCodeLogin emails a one-time code for the pending login's address,
+// for people who read their mail on another device. The magic link stays
+// valid; whichever is used first signs in.
+func (e *Engine) StartCodeLogin() error {
+	return e.sendCode(false)
+}
+
+// ResendCode emails a new one-time code (the old one stops working).
+func (e *Engine) ResendCode() {
+	_ = e.sendCode(true)
+}
+
+func (e *Engine) sendCode(resend bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l := e.login
+	if l == nil || e.snap.State != StateLinkSent {
+		return newError(KindUnknown, "Ask for a sign-in link first.", nil)
+	}
+	if e.snap.Busy {
+		return nil
+	}
+	if resend && e.now().Before(e.snap.Code.ResendAt) {
+		return nil
+	}
+	e.updateLocked(func(s *Snapshot) { s.Busy = true })
+	e.goRun(func() {
+		ctx, cancel := e.callCtx()
+		defer cancel()
+		resp, err := e.api.OTPs.Email.LoginOrCreate(ctx, &otpemail.LoginOrCreateParams{
+			Email:             l.email,
+			ExpirationMinutes: int32(e.cfg.CodeExpiry / time.Minute),
+		})
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.login != l {
+			return
+		}
+		e.updateLocked(func(s *Snapshot) { s.Busy = false })
+		if err != nil {
+			e.sendFailedLocked(err, "send a code", func(s *Snapshot, until time.Time) { s.Code.ResendAt = until })
+			return
+		}
+		e.log.Info("one-time code sent", "login", l.id)
+		now := e.now()
+		l.methodID = resp.EmailID
+		if l.codeT != nil {
+			l.codeT.Stop()
+		}
+		l.codeT = time.AfterFunc(e.cfg.CodeExpiry, func() { e.expireCode(l) })
+		e.updateLocked(func(s *Snapshot) {
+			s.Code = Pending{Active: true, SentAt: now, ExpiresAt: now.Add(e.cfg.CodeExpiry), ResendAt: now.Add(e.cfg.ResendCooldown)}
+			s.Err = nil
+		})
+	})
+	return nil
+}
+
+func (e *Engine) expireCode(l *pendingLogin) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.login != l || l.verifying {
+		return
+	}
+	l.methodID = ""
+	e.updateLocked(func(s *Snapshot) { s.Code.Active = false })
+}
+
+// NormalizeCode strips the spaces and dashes people paste with a code and
+// reports whether six digits remain.
+func NormalizeCode(code string) (string, bool) {
+	var b strings.Builder
+	for _, r := range code {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '\t':
+		default:
+			return "", false
+		}
+	}
+	return b.String(), b.Len() == 6
+}
+
+// VerifyCode exchanges a one-time code for a session. A code that is not
+// six digits returns a KindCodeWrong *Error at once.
+func (e *Engine) VerifyCode(code string) error {
+	c, ok := NormalizeCode(code)
+	if !ok {
+		return newError(KindCodeWrong, "Enter the 6-digit code from the email.", nil)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l := e.login
+	if l == nil || l.methodID == "" {
+		return newError(KindCodeExpired, "There is no code to check. Ask for a new code.", nil)
+	}
+	if l.verifying {
+		return newError(KindUnknown, "A sign-in is already being completed.", nil)
+	}
+	l.verifying = true
+	method := l.methodID
+	e.updateLocked(func(s *Snapshot) { s.State, s.Err = StateVerifying, nil })
+	e.goRun(func() {
+		ctx, cancel := e.callCtx()
+		defer cancel()
+		resp, err := e.api.OTPs.Authenticate(ctx, &otp.AuthenticateParams{
+			MethodID:               method,
+			Code:                   c,
+			SessionDurationMinutes: e.sessionMinutes(),
+		})
+		if err != nil {
+			ae := classify(err, "check the code")
+			e.verifyFailed(l, ae, func(s *Snapshot) {
+				if ae.Kind == KindCodeExpired || ae.Kind == KindRateLimited {
+					l.methodID = ""
+					s.Code.Active = false
+				}
+			})
+			return
+		}
+		e.completeSignIn(l, resp.SessionToken, resp.User, resp.Session)
+	})
+	return nil
+}
+
+func (e *Engine) sessionMinutes() int32 { return int32(e.cfg.SessionDuration / time.Minute) }
+
+// verifyFailed returns a pending login to LinkSent after a failed link or
+// code, so the user can try the other one or a newer email.
+func (e *Engine) verifyFailed(l *pendingLogin, ae *Error, more func(*Snapshot)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l.verifying = false
+	e.log.Warn("sign-in attempt failed", "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+	if e.login != l {
+		return
+	}
+	e.updateLocked(func(s *Snapshot) {
+		s.State, s.Err = StateLinkSent, ae
+		if more != nil {
+			more(s)
+		}
+	})
+}
+
+// callbackFor returns the listener's handler for login l. Only one token
+// is exchanged at a time; the first that succeeds signs in.
+func (e *Engine) callbackFor(l *pendingLogin) callbackFunc {
+	return func(_ context.Context, token string) page {
+		e.mu.Lock()
+		switch {
+		case e.login != l && e.snap.State == StateSignedIn:
+			e.mu.Unlock()
+			return pageAlreadySignedIn()
+		case e.login != l:
+			e.mu.Unlock()
+			return pageNoLogin()
+		case l.verifying:
+			e.mu.Unlock()
+			return pageInProgress()
+		}
+		l.verifying = true
+		verifier := l.pk.verifier
+		e.updateLocked(func(s *Snapshot) { s.State, s.Err = StateVerifying, nil })
+		hook := e.verifyFn
+		e.mu.Unlock()
+		if hook != nil {
+			hook()
+		}
+
+		// The browser may give up; the exchange still completes.
+		ctx, cancel := e.callCtx()
+		defer cancel()
+		resp, err := e.api.MagicLinks.Authenticate(ctx, &magiclinks.AuthenticateParams{
+			Token:                  token,
+			CodeVerifier:           verifier,
+			SessionDurationMinutes: e.sessionMinutes(),
+		})
+		if err != nil {
+			ae := classify(err, "sign in")
+			e.verifyFailed(l, ae, nil)
+			return pageFor(ae.Kind, ae.Message)
+		}
+		if email, ok := e.completeSignIn(l, resp.SessionToken, resp.User, resp.Session); ok {
+			return pageSignedIn(email)
+		}
+		return pageNoLogin()
+	}
+}
+
+// completeSignIn stores the new session and switches to SignedIn. If the
+// login was cancelled meanwhile, the new session is revoked so none is
+// left behind. It reports the signed-in address and whether it signed in.
+func (e *Engine) completeSignIn(l *pendingLogin, token string, u users.User, sess *sessions.Session) (string, bool) {
+	e.mu.Lock()
+	if e.login != l || token == "" {
+		e.mu.Unlock()
+		e.log.Warn("sign-in completed after it was cancelled; revoking the new session")
+		if token != "" {
+			e.revoke(token)
+		}
+		return "", false
+	}
+	e.login = nil
+	l.stop()
+	store := e.store
+	e.token = token
+	e.mu.Unlock()
+
+	notice := e.storeToken(store, token)
+	prof := profileFrom(u, sess, e.now())
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return prof.Email, true
+	}
+	e.log.Info("signed in", "login", l.id)
+	e.retryN = 0
+	e.updateLocked(func(s *Snapshot) {
+		*s = Snapshot{State: StateSignedIn, Email: prof.Email, Profile: prof, Notice: notice}
+	})
+	e.scheduleCheckLocked(e.cfg.CheckInterval)
+	return prof.Email, true
+}
+
+// storeToken saves the token; when the keyring fails the engine falls back
+// to memory and returns a notice for the user.
+func (e *Engine) storeToken(store TokenStore, token string) string {
+	ctx, cancel := context.WithTimeout(e.ctx, DefaultKeyringTimeout+time.Second)
+	defer cancel()
+	err := store.Set(ctx, token)
+	if err == nil {
+		return ""
+	}
+	e.log.Warn("could not save the session in the keyring; keeping it in memory", "err", err)
+	mem := &MemoryStore{}
+	_ = mem.Set(ctx, token)
+	e.mu.Lock()
+	e.store = mem
+	e.mu.Unlock()
+	return noKeyringNotice
+}
+
+const noKeyringNotice = "You're signed in, but this computer's keyring isn't available, so you'll need to sign in again next time. " +
+	"On Linux, install and unlock a Secret Service such as GNOME Keyring or KWallet."
+
+func (e *Engine) revoke(token string) {
+	ctx, cancel := e.callCtx()
+	defer cancel()
+	if _, err := e.api.Sessions.Revoke(ctx, &sessions.RevokeParams{SessionToken: token}); err != nil {
+		e.log.Warn("could not revoke session", "kind", classify(err, "revoke").Kind.String())
+	}
+}
