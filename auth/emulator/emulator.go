@@ -1,0 +1,279 @@
+// Package emulator is a local, Stytch-compatible server for the consumer
+// magic-link and email one-time-code APIs.
+//
+// It is the offline backend of the app's demo mode, the backend of the
+// project's tests, and a tool testers can run on its own (see
+// cmd/stytch-emulator). It speaks the wire format of Stytch's consumer API
+// closely enough for the official stytch-go SDK to decode every response:
+// magic links (login_or_create, send, authenticate, the hosted redirect),
+// email OTPs, sessions (authenticate, revoke, JWKS) and users.
+//
+// The routes under /dev/ (outbox, inbox page, sessions, clock and fault
+// injection) exist only on this emulator, never on Stytch. They have no
+// authentication: the emulator is meant to listen on loopback only.
+package emulator
+
+import (
+	"crypto/rsa"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultProjectID is the stable project id used when Config.ProjectID is
+// empty, and by the app's demo mode.
+const DefaultProjectID = "project-test-00000000-0000-0000-0000-000000000000"
+
+// Limits and defaults, as Stytch documents them.
+const (
+	maxBodyBytes            = 1 << 20 // request bodies larger than this get a 400
+	defaultLoginExpiryMin   = 60
+	defaultSignupExpiryMin  = 10080
+	minLinkExpiryMin        = 5
+	maxLinkExpiryMin        = 10080
+	defaultOTPExpiryMin     = 2
+	minOTPExpiryMin         = 1
+	maxOTPExpiryMin         = 10
+	maxOTPAttempts          = 5
+	minSessionMinutes       = 5
+	maxSessionMinutes       = 527040
+	jwtLifetime             = 5 * time.Minute
+	rateLimitPerMinute      = 5
+	maxOutboxMessages       = 1000
+	maxCustomClaimsBytes    = 4096
+	defaultRoleStytchUser   = "stytch_user"
+	redirectTokenType       = "magic_links"
+	defaultLoopbackRedirect = "http://localhost:3000/authenticate"
+	defaultIPRedirect       = "http://127.0.0.1:3000/authenticate"
+)
+
+// Config configures an Emulator. The zero value is usable: every field has
+// a default.
+type Config struct {
+	// ProjectID is the project id clients authenticate with. Default:
+	// DefaultProjectID. Ids, tokens and keys use "-live-" instead of
+	// "-test-" when it starts with "project-live-".
+	ProjectID string
+	// Secret is the project secret. Default: "secret-test-" followed by
+	// random characters from crypto/rand.
+	Secret string
+	// PublicToken appears in emailed links. Default: "public-token-test-<uuid>".
+	PublicToken string
+	// RedirectURLs are added to the redirect allow-list, which always holds
+	// http://localhost:3000/authenticate and
+	// http://127.0.0.1:3000/authenticate. An entry may contain "*", which
+	// matches any run of characters other than "/" (for example
+	// "http://127.0.0.1:*/callback"). Queries on requested URLs are ignored
+	// when matching and kept when redirecting.
+	RedirectURLs []string
+	// OutboxDir, when set, receives each email as a .eml file (mode 0600,
+	// directory 0700). Default: none.
+	OutboxDir string
+	// StatePath, when set, is a JSON file that state is loaded from at New and
+	// saved to after every change and at Close (temp file + rename, mode
+	// 0600). Session and magic-link tokens and OTP codes are stored as
+	// SHA-256 hashes only. Default: state lives in memory only.
+	StatePath string
+	// RateLimit enables the per-address send limit: at most 5 emails per
+	// address per rolling minute, then 429 too_many_requests. Default: off.
+	RateLimit bool
+	// Latency is added to every /v1/ request. Default: none.
+	Latency time.Duration
+	// LogLinks makes the one log line per email include its link or code.
+	// Leave it off when the emulator is embedded in the app: then only the
+	// address, kind and message id are logged.
+	LogLinks bool
+	// Logger receives one line per email and warnings. Default: discard.
+	Logger *slog.Logger
+	// Now is the clock. Default: time.Now. Advance moves it forward.
+	Now func() time.Time
+	// SigningKey is the RSA key that signs session JWTs. Default: the key in
+	// the state file, or a new 2048-bit key.
+	SigningKey *rsa.PrivateKey
+}
+
+// Emulator is a Stytch-compatible http.Handler. Create it with New. All its
+// methods are safe for concurrent use.
+type Emulator struct {
+	projectID   string
+	secret      string
+	publicToken string
+	env         string // "test" or "live"
+	outboxDir   string
+	statePath   string
+	logLinks    bool
+	rateLimit   bool
+	log         *slog.Logger
+	baseNow     func() time.Time
+
+	// mu guards everything below up to the next comment.
+	mu          sync.Mutex
+	clockOffset time.Duration
+	redirects   []string
+	users       map[string]*user      // by user id
+	byEmail     map[string]string     // normalized address -> user id
+	sessions    map[string]*session   // by session id
+	byToken     map[string]string     // session token hash -> session id
+	links       map[string]*magicLink // token hash -> link
+	otps        map[string]*otpCode   // method (email) id -> pending code
+	sends       map[string][]time.Time
+	outbox      []Message
+	key         *signingKey
+
+	// fmu guards fault injection and latency.
+	fmu     sync.Mutex
+	latency time.Duration
+	faults  map[string]*fault
+
+	// saveMu serialises writes of the state file.
+	saveMu sync.Mutex
+}
+
+// New returns an Emulator configured by cfg, loading the state file when
+// one is configured and exists.
+func New(cfg Config) (*Emulator, error) {
+	e := &Emulator{
+		projectID:   cfg.ProjectID,
+		secret:      cfg.Secret,
+		publicToken: cfg.PublicToken,
+		outboxDir:   cfg.OutboxDir,
+		statePath:   cfg.StatePath,
+		logLinks:    cfg.LogLinks,
+		rateLimit:   cfg.RateLimit,
+		log:         cfg.Logger,
+		baseNow:     cfg.Now,
+		latency:     cfg.Latency,
+		redirects:   []string{defaultLoopbackRedirect, defaultIPRedirect},
+		users:       map[string]*user{},
+		byEmail:     map[string]string{},
+		sessions:    map[string]*session{},
+		byToken:     map[string]string{},
+		links:       map[string]*magicLink{},
+		otps:        map[string]*otpCode{},
+		sends:       map[string][]time.Time{},
+		faults:      map[string]*fault{},
+	}
+	if e.projectID == "" {
+		e.projectID = DefaultProjectID
+	}
+	e.env = "test"
+	if strings.HasPrefix(e.projectID, "project-live-") {
+		e.env = "live"
+	}
+	if e.secret == "" {
+		e.secret = "secret-" + e.env + "-" + base64.RawURLEncoding.EncodeToString(randomBytes(24))
+	}
+	if e.publicToken == "" {
+		e.publicToken = "public-token-" + e.env + "-" + newUUID()
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.baseNow == nil {
+		e.baseNow = time.Now
+	}
+	if cfg.Latency < 0 {
+		return nil, fmt.Errorf("emulator: negative latency %s", cfg.Latency)
+	}
+	for _, u := range cfg.RedirectURLs {
+		if err := e.addRedirect(u); err != nil {
+			return nil, err
+		}
+	}
+	if e.statePath != "" {
+		if err := e.loadState(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.SigningKey != nil {
+		k, err := newSigningKeyFrom(cfg.SigningKey, e.newID("jwk"))
+		if err != nil {
+			return nil, err
+		}
+		if e.key == nil || !e.key.priv.Equal(cfg.SigningKey) {
+			e.key = k
+		}
+	}
+	if e.key == nil {
+		k, err := generateSigningKey(e.newID("jwk"))
+		if err != nil {
+			return nil, err
+		}
+		e.key = k
+	}
+	if e.statePath != "" {
+		if err := e.SaveState(); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// ProjectID returns the project id clients must authenticate with.
+func (e *Emulator) ProjectID() string { return e.projectID }
+
+// Secret returns the project secret clients must authenticate with.
+func (e *Emulator) Secret() string { return e.secret }
+
+// PublicToken returns the public token put in emailed links.
+func (e *Emulator) PublicToken() string { return e.publicToken }
+
+// AllowRedirectURL adds u to the redirect allow-list. Invalid URLs are
+// ignored (and logged); see Config.RedirectURLs for the matching rules.
+func (e *Emulator) AllowRedirectURL(u string) {
+	if err := e.addRedirect(u); err != nil {
+		e.log.Warn("emulator: redirect URL not added", "error", err)
+	}
+}
+
+func (e *Emulator) addRedirect(raw string) error {
+	key, err := allowListKey(raw)
+	if err != nil {
+		return fmt.Errorf("emulator: invalid redirect URL %q: %w", raw, err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, have := range e.redirects {
+		if have == key {
+			return nil
+		}
+	}
+	e.redirects = append(e.redirects, key)
+	return nil
+}
+
+// Advance moves the emulator's clock forward by d, so links, codes,
+// sessions and JWTs expire without waiting. Negative values are ignored.
+func (e *Emulator) Advance(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	e.mu.Lock()
+	e.clockOffset += d
+	e.mu.Unlock()
+}
+
+// now returns the emulator's current time. Callers must hold e.mu.
+func (e *Emulator) now() time.Time {
+	return e.baseNow().Add(e.clockOffset).UTC()
+}
+
+// Now returns the emulator's current time (its clock plus any Advance).
+func (e *Emulator) Now() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.now()
+}
+
+// SetLatency sets the delay added to every /v1/ request.
+func (e *Emulator) SetLatency(d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	e.fmu.Lock()
+	e.latency = d
+	e.fmu.Unlock()
+}

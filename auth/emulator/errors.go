@@ -1,0 +1,119 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+// apiError is a Stytch error: HTTP status, machine-readable type and message.
+type apiError struct {
+	Status  int
+	Type    string
+	Message string
+}
+
+func (e *apiError) Error() string {
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Type, e.Message)
+}
+
+func newAPIError(status int, typ, msg string) *apiError {
+	return &apiError{Status: status, Type: typ, Message: msg}
+}
+
+// The error catalogue. Messages use Stytch's wording where it is known.
+
+func errUnauthorized() *apiError {
+	return newAPIError(http.StatusUnauthorized, "unauthorized_credentials", "Unauthorized credentials.")
+}
+
+func errInvalidEmail() *apiError {
+	return newAPIError(http.StatusBadRequest, "invalid_email", "Email format is invalid.")
+}
+
+func errEmailNotFound() *apiError {
+	return newAPIError(http.StatusNotFound, "email_not_found", "Email could not be found.")
+}
+
+func errMagicLinkNotFound() *apiError {
+	return newAPIError(http.StatusNotFound, "magic_link_not_found",
+		"The magic link could not be authenticated, try sending another magic link to the user.")
+}
+
+func errUnableToAuthMagicLink() *apiError {
+	return newAPIError(http.StatusUnauthorized, "unable_to_auth_magic_link",
+		"The magic link could not be authenticated because it was either already used or expired. Send another magic link to this user.")
+}
+
+func errSessionNotFound() *apiError {
+	return newAPIError(http.StatusNotFound, "session_not_found", "Session could not be found.")
+}
+
+func errInvalidSessionDuration() *apiError {
+	return newAPIError(http.StatusBadRequest, "invalid_session_duration_minutes",
+		"session_duration_minutes is invalid, should be between 5 to 527040 minutes.")
+}
+
+func errTooManyRequests() *apiError {
+	return newAPIError(http.StatusTooManyRequests, "too_many_requests", "Too many requests have been made.")
+}
+
+func errNoMatchRedirect() *apiError {
+	return newAPIError(http.StatusBadRequest, "no_match_for_provided_magic_link_url",
+		"The magic_link_url in the request did not match any redirect URLs set for this project.")
+}
+
+func errOTPNotFound() *apiError {
+	return newAPIError(http.StatusNotFound, "otp_code_not_found",
+		"The OTP code could not be found or is incorrect.")
+}
+
+func errUnableToAuthOTP() *apiError {
+	return newAPIError(http.StatusUnauthorized, "unable_to_auth_otp_code",
+		"The OTP code could not be authenticated because it was either already used or expired. Send another code to this user.")
+}
+
+func errOTPAttempts() *apiError {
+	return newAPIError(http.StatusTooManyRequests, "too_many_requests",
+		"Too many failed attempts for this code. Send another code to this user.")
+}
+
+func badRequest(format string, args ...any) *apiError {
+	return newAPIError(http.StatusBadRequest, "bad_request", fmt.Sprintf(format, args...))
+}
+
+// errorBody is the JSON shape of every error (stytcherror.Error).
+type errorBody struct {
+	StatusCode   int    `json:"status_code"`
+	RequestID    string `json:"request_id"`
+	ErrorType    string `json:"error_type"`
+	ErrorMessage string `json:"error_message"`
+	ErrorURL     string `json:"error_url"`
+}
+
+// writeError writes err as a Stytch error body with the matching status.
+func (e *Emulator) writeError(w http.ResponseWriter, err *apiError) {
+	writeJSON(w, err.Status, errorBody{
+		StatusCode:   err.Status,
+		RequestID:    e.newRequestID(),
+		ErrorType:    err.Type,
+		ErrorMessage: err.Message,
+		ErrorURL:     "https://stytch.com/docs/api/errors/" + strconv.Itoa(err.Status) + "#" + err.Type,
+	})
+}
+
+// writeJSON writes v as JSON with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"status_code":500,"request_id":"","error_type":"internal_server_error","error_message":"could not encode response","error_url":"https://stytch.com/docs/api/errors/500#internal_server_error"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}

@@ -1,0 +1,187 @@
+package emulator
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strings"
+)
+
+// cleanPath normalises a request path: duplicate and trailing slashes and
+// dot segments are removed ("//v1/x/" becomes "/v1/x").
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	return path.Clean(p)
+}
+
+// ServeHTTP implements http.Handler: the Stytch API under /v1/ and the
+// emulator-only routes under /dev/.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		// No input may crash the server: turn a bug into a 500.
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			e.log.Error("emulator: handler panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
+			e.writeError(w, newAPIError(http.StatusInternalServerError, "internal_server_error", "Internal server error."))
+		}
+	}()
+	escaped := cleanPath(r.URL.EscapedPath())
+	p := cleanPath(r.URL.Path)
+	switch {
+	case p == "/v1" || strings.HasPrefix(p, "/v1/"):
+		e.serveAPI(w, r, p, escaped)
+	case p == "/dev" || strings.HasPrefix(p, "/dev/"):
+		e.serveDev(w, r, p)
+	case p == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		http.Redirect(w, r, "/dev/inbox", http.StatusFound)
+	default:
+		e.writeError(w, errRouteNotFound())
+	}
+}
+
+func errRouteNotFound() *apiError {
+	return newAPIError(http.StatusNotFound, "route_not_found", "The requested route does not exist.")
+}
+
+func errMethodNotAllowed() *apiError {
+	return newAPIError(http.StatusMethodNotAllowed, "method_not_allowed", "The HTTP method is not allowed on this route.")
+}
+
+// apiHandler handles one authenticated JSON API route. It returns the
+// response body, or an error to send instead.
+type apiHandler func(r *http.Request) (any, *apiError)
+
+func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, p, escaped string) {
+	e.sleepLatency(r.Context())
+	if status, malformed := e.takeFault(p); status != 0 {
+		e.writeError(w, newAPIError(status, "internal_server_error", "Injected fault: internal server error."))
+		return
+	} else if malformed {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, malformedBody)
+		return
+	}
+
+	// Routes without credentials: the JWKS (fetched by the SDK at client
+	// construction without an Authorization header) and the hosted redirect
+	// a browser follows.
+	if rest, ok := strings.CutPrefix(escaped, "/v1/sessions/jwks/"); ok {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			e.writeError(w, errMethodNotAllowed())
+			return
+		}
+		e.serveJWKS(w, rest)
+		return
+	}
+	if p == "/v1/magic_links/redirect" {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			e.writeError(w, errMethodNotAllowed())
+			return
+		}
+		e.serveRedirect(w, r)
+		return
+	}
+
+	method, h := e.route(p, escaped)
+	if h == nil {
+		e.writeError(w, errRouteNotFound())
+		return
+	}
+	if !e.authorized(r) {
+		e.writeError(w, errUnauthorized())
+		return
+	}
+	if r.Method != method {
+		e.writeError(w, errMethodNotAllowed())
+		return
+	}
+	resp, apiErr := h(r)
+	if apiErr != nil {
+		e.writeError(w, apiErr)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// route returns the method and handler for an authenticated API path.
+func (e *Emulator) route(p, escaped string) (string, apiHandler) {
+	switch p {
+	case "/v1/magic_links/email/login_or_create":
+		return http.MethodPost, e.handleMagicLinkLoginOrCreate
+	case "/v1/magic_links/email/send":
+		return http.MethodPost, e.handleMagicLinkSend
+	case "/v1/magic_links/authenticate":
+		return http.MethodPost, e.handleMagicLinkAuthenticate
+	case "/v1/otps/email/login_or_create":
+		return http.MethodPost, e.handleOTPLoginOrCreate
+	case "/v1/otps/email/send":
+		return http.MethodPost, e.handleOTPSend
+	case "/v1/otps/authenticate":
+		return http.MethodPost, e.handleOTPAuthenticate
+	case "/v1/sessions/authenticate":
+		return http.MethodPost, e.handleSessionAuthenticate
+	case "/v1/sessions/revoke":
+		return http.MethodPost, e.handleSessionRevoke
+	}
+	if id, ok := strings.CutPrefix(escaped, "/v1/users/"); ok && !strings.Contains(id, "/") {
+		return http.MethodGet, func(*http.Request) (any, *apiError) { return e.getUser(id) }
+	}
+	return "", nil
+}
+
+// authorized checks HTTP Basic project_id:secret in constant time.
+func (e *Emulator) authorized(r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	// Compare fixed-length digests so neither content nor length leaks.
+	gotU, wantU := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(e.projectID))
+	gotP, wantP := sha256.Sum256([]byte(pass)), sha256.Sum256([]byte(e.secret))
+	okU := subtle.ConstantTimeCompare(gotU[:], wantU[:])
+	okP := subtle.ConstantTimeCompare(gotP[:], wantP[:])
+	return okU&okP == 1
+}
+
+// decodeBody decodes a JSON request body of at most 1 MiB into dst. An empty
+// body counts as {}.
+func decodeBody(r *http.Request, dst any) *apiError {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if err != nil {
+		return badRequest("Could not read the request body.")
+	}
+	if len(body) > maxBodyBytes {
+		return badRequest("Request body is too large: the limit is %d bytes.", maxBodyBytes)
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	if err := dec.Decode(dst); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return badRequest("Request body field %q has the wrong type.", typeErr.Field)
+		}
+		return badRequest("Request body is not a valid JSON object.")
+	}
+	if dec.More() {
+		return badRequest("Request body has data after the JSON object.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("Request body has data after the JSON object.")
+	}
+	return nil
+}
