@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -129,6 +130,11 @@ func classify(err error, what string) *Error {
 		e := fromStytch(*sep, what)
 		e.Cause = err
 		return e
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &syn) || errors.As(err, &typ) {
+		return newError(KindNetwork, "Stytch sent an unexpected response. Try again in a moment.", err)
 	}
 	if isNetwork(err) {
 		return newError(KindNetwork, "Can't reach Stytch. Check your internet connection and try again.", err)
