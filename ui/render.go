@@ -1,0 +1,132 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+
+	"github.com/magiclink/magiclink/auth"
+)
+
+// view is one screen of the window.
+type view interface {
+	// content is the view's root object.
+	content() fyne.CanvasObject
+	// update re-renders the view from s. Called on every snapshot.
+	update(s auth.Snapshot)
+	// tick refreshes time-dependent text (countdowns) from the last snapshot.
+	tick()
+	// ticking reports whether the view needs tick once a second.
+	ticking() bool
+	// focusTarget is what gets keyboard focus when the view appears.
+	focusTarget() fyne.Focusable
+	// leave is called when the view is replaced.
+	leave()
+}
+
+// titles maps each screen to its window title suffix. End-to-end tests read
+// the title, so these strings are part of the app's contract.
+const (
+	titleSignIn    = "Sign in"
+	titleInbox     = "Check your inbox"
+	titleVerifying = "Verifying…"
+	titleSignedIn  = "Signed in"
+	titleRestoring = "Restoring…"
+	titleOffline   = "Offline"
+)
+
+// screen picks the view and title for s.
+func (u *UI) screen(s auth.Snapshot) (view, string) {
+	switch s.State {
+	case auth.StateSending:
+		// A code request or resend while a login is pending stays on
+		// "Check your inbox"; a first request shows the busy sign-in form.
+		if s.Link.Active || s.Code.Active {
+			return u.inbox, titleInbox
+		}
+		return u.signIn, titleSignIn
+	case auth.StateLinkSent:
+		return u.inbox, titleInbox
+	case auth.StateVerifying:
+		return u.busy, titleVerifying
+	case auth.StateSignedIn:
+		return u.prof, titleSignedIn
+	case auth.StateRestoring:
+		return u.busy, titleRestoring
+	case auth.StateOffline:
+		return u.off, titleOffline
+	default:
+		return u.signIn, titleSignIn
+	}
+}
+
+// title is the window title for a screen, e.g. "Magiclink — Sign in (demo)".
+func (u *UI) title(screen string) string {
+	t := u.opts.AppName + " — " + screen
+	if u.opts.Demo {
+		t += " (demo)"
+	}
+	return t
+}
+
+// apply renders snapshot s. It is the only entry point for engine state and
+// runs on the Fyne goroutine (via viewModel.flush).
+func (u *UI) apply(s auth.Snapshot) {
+	prev, first := u.snap, !u.applied
+	u.snap, u.applied = s, true
+
+	v, screen := u.screen(s)
+	if v == u.busy {
+		u.busy.setMode(s.State)
+	}
+	changed := v != u.current
+	if changed {
+		if u.current != nil {
+			u.current.leave()
+		}
+		u.current = v
+		u.shell.setBody(v.content())
+	}
+	v.update(s)
+	u.win.SetTitle(u.title(screen))
+	u.vm.setTicking(v.ticking())
+	u.shell.relayout()
+
+	if changed {
+		u.focus(v.focusTarget())
+	}
+	if s.State == auth.StateSignedIn && s.Profile != nil {
+		u.savePrefEmail(s.Profile.Email)
+	}
+	if s.State == auth.StateSignedIn && !first && inLoginFlow(prev.State) {
+		// The user just clicked the link in the browser: come to the front.
+		u.fx.raise()
+	}
+}
+
+// tick refreshes countdowns of the current view.
+func (u *UI) tick() {
+	if u.current != nil {
+		u.current.tick()
+	}
+}
+
+// focus gives obj the keyboard focus, or clears it when obj is nil.
+func (u *UI) focus(obj fyne.Focusable) {
+	c := u.win.Canvas()
+	if obj == nil {
+		c.Unfocus()
+		return
+	}
+	c.Focus(obj)
+}
+
+// typedKey handles keys typed while no widget (or a widget that forwards
+// Escape) has focus.
+func (u *UI) typedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape && u.current == u.inbox {
+		u.eng.Cancel()
+	}
+}
+
+func inLoginFlow(s auth.State) bool {
+	return s == auth.StateSending || s == auth.StateLinkSent || s == auth.StateVerifying
+}

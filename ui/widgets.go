@@ -1,0 +1,354 @@
+package ui
+
+import (
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// button is a widget.Button that also activates on Enter/Return (Fyne's
+// button only takes Space) and forwards Escape to the view.
+type button struct {
+	widget.Button
+	onEscape func()
+}
+
+func newButton(label string, icon fyne.Resource, imp widget.Importance, tapped func()) *button {
+	b := &button{}
+	b.Text, b.Icon, b.Importance, b.OnTapped = label, icon, imp, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// TypedKey activates the button on Space, Enter and Return.
+func (b *button) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		b.Button.TypedKey(&fyne.KeyEvent{Name: fyne.KeySpace})
+	case fyne.KeyEscape:
+		if b.onEscape != nil {
+			b.onEscape()
+		}
+	default:
+		b.Button.TypedKey(ev)
+	}
+}
+
+// setEnabled enables or disables the button.
+func (b *button) setEnabled(on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
+	}
+}
+
+// link is a widget.Hyperlink that runs an action and also activates on
+// Enter/Return.
+type link struct {
+	widget.Hyperlink
+	onEscape func()
+}
+
+func newLink(text string, tapped func()) *link {
+	l := &link{}
+	l.Text, l.OnTapped = text, tapped
+	l.Wrapping = fyne.TextWrapWord
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// TypedKey activates the link on Space, Enter and Return.
+func (l *link) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		l.Hyperlink.TypedKey(&fyne.KeyEvent{Name: fyne.KeySpace})
+	case fyne.KeyEscape:
+		if l.onEscape != nil {
+			l.onEscape()
+		}
+	default:
+		l.Hyperlink.TypedKey(ev)
+	}
+}
+
+// tint is a rounded rectangle filled with a translucent theme colour; it
+// follows theme changes.
+type tint struct {
+	widget.BaseWidget
+	colorName fyne.ThemeColorName
+	alpha     uint8 // 255 = opaque theme colour
+	radius    float32
+	circle    bool
+	rect      *canvas.Rectangle
+}
+
+func newTint(name fyne.ThemeColorName, alpha uint8, radius float32) *tint {
+	t := &tint{colorName: name, alpha: alpha, radius: radius, rect: canvas.NewRectangle(color.Transparent)}
+	t.ExtendBaseWidget(t)
+	t.apply()
+	return t
+}
+
+func (t *tint) apply() {
+	th := t.Theme()
+	v := fyne.CurrentApp().Settings().ThemeVariant()
+	r, g, b, a := th.Color(t.colorName, v).RGBA()
+	alpha := uint32(t.alpha) * (a >> 8) / 255
+	if a == 0 {
+		t.rect.FillColor = color.Transparent
+	} else {
+		// RGBA returns premultiplied values; convert back to straight colour.
+		t.rect.FillColor = color.NRGBA{R: uint8(r * 255 / a), G: uint8(g * 255 / a), B: uint8(b * 255 / a), A: uint8(alpha)}
+	}
+	t.rect.CornerRadius = t.radius
+	if t.circle {
+		t.rect.CornerRadius = fyne.Min(t.Size().Width, t.Size().Height) / 2
+	}
+}
+
+// Refresh re-reads the theme colour.
+func (t *tint) Refresh() {
+	t.apply()
+	t.BaseWidget.Refresh()
+}
+
+// Resize keeps a circle round.
+func (t *tint) Resize(s fyne.Size) {
+	t.BaseWidget.Resize(s)
+	if t.circle {
+		t.apply()
+		t.rect.Refresh()
+	}
+}
+
+// CreateRenderer implements fyne.Widget.
+func (t *tint) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(t.rect)
+}
+
+// calloutKind selects a callout's colour and icon.
+type calloutKind int
+
+const (
+	calloutError calloutKind = iota
+	calloutWarning
+	calloutInfo
+	calloutSuccess
+)
+
+// callout is a tinted box with an icon and a wrapped message, used for
+// errors, notices and hints shown in place.
+type callout struct {
+	widget.BaseWidget
+	bg    *tint
+	icon  *widget.Icon
+	label *widget.Label
+}
+
+func newCallout(kind calloutKind, text string) *callout {
+	name, icon := theme.ColorNameError, theme.ErrorIcon()
+	switch kind {
+	case calloutWarning:
+		name, icon = theme.ColorNameWarning, theme.WarningIcon()
+	case calloutInfo:
+		name, icon = theme.ColorNamePrimary, theme.InfoIcon()
+	case calloutSuccess:
+		name, icon = theme.ColorNameSuccess, theme.ConfirmIcon()
+	}
+	c := &callout{
+		bg:    newTint(name, 0x2a, theme.InputRadiusSize()*1.5),
+		icon:  widget.NewIcon(theme.NewColoredResource(icon, name)),
+		label: widget.NewLabel(text),
+	}
+	c.label.Wrapping = fyne.TextWrapWord
+	c.ExtendBaseWidget(c)
+	if text == "" {
+		c.Hide()
+	}
+	return c
+}
+
+// set shows text, or hides the callout when text is empty.
+func (c *callout) set(text string) {
+	if text == "" {
+		c.Hide()
+		return
+	}
+	c.label.SetText(text)
+	c.Show()
+}
+
+// text returns the message shown.
+func (c *callout) text() string {
+	if !c.Visible() {
+		return ""
+	}
+	return c.label.Text
+}
+
+// CreateRenderer implements fyne.Widget.
+func (c *callout) CreateRenderer() fyne.WidgetRenderer {
+	iconBox := container.NewVBox(c.icon)
+	body := container.NewBorder(nil, nil, container.NewPadded(iconBox), nil, c.label)
+	return widget.NewSimpleRenderer(container.NewStack(c.bg, container.New(&insetLayout{left: 2, right: 4}, body)))
+}
+
+// insetLayout pads its single child by fixed amounts.
+type insetLayout struct{ top, left, bottom, right float32 }
+
+func (l *insetLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(l.left, l.top))
+		o.Resize(fyne.NewSize(fyne.Max(0, s.Width-l.left-l.right), fyne.Max(0, s.Height-l.top-l.bottom)))
+	}
+}
+
+func (l *insetLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m.Add(fyne.NewSize(l.left+l.right, l.top+l.bottom))
+}
+
+// maxWidthLayout centres its children horizontally and caps their width.
+type maxWidthLayout struct{ width float32 }
+
+func (l *maxWidthLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	w := fyne.Min(s.Width, l.width)
+	for _, o := range objs {
+		o.Move(fyne.NewPos((s.Width-w)/2, 0))
+		o.Resize(fyne.NewSize(w, s.Height))
+	}
+}
+
+func (l *maxWidthLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m
+}
+
+// heading is a large bold title.
+func heading(text string) *widget.Label {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.SizeName = theme.SizeNameHeadingText
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// para is a wrapped body paragraph.
+func para(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// caption is small secondary text in the theme's placeholder colour,
+// which stays readable in light and dark themes.
+func caption(text string) *widget.RichText {
+	return muted(text, theme.SizeNameCaptionText)
+}
+
+// muted is wrapped secondary text of the given size.
+func muted(text string, size fyne.ThemeSizeName) *widget.RichText {
+	return mutedAligned(text, size, fyne.TextAlignLeading)
+}
+
+// mutedAligned is muted text with an alignment.
+func mutedAligned(text string, size fyne.ThemeSizeName, align fyne.TextAlign) *widget.RichText {
+	rt := widget.NewRichText(&widget.TextSegment{Text: text, Style: widget.RichTextStyle{
+		Alignment: align,
+		ColorName: theme.ColorNamePlaceHolder,
+		SizeName:  size,
+		Inline:    true,
+	}})
+	rt.Wrapping = fyne.TextWrapWord
+	return rt
+}
+
+// emphasis is wrapped body text with a bold middle part; set it with
+// setEmphasis.
+func emphasis() *widget.RichText {
+	plain := widget.RichTextStyleInline
+	bold := widget.RichTextStyleStrong
+	rt := widget.NewRichText(
+		&widget.TextSegment{Style: plain},
+		&widget.TextSegment{Style: bold},
+		&widget.TextSegment{Style: plain},
+	)
+	rt.Wrapping = fyne.TextWrapWord
+	return rt
+}
+
+// setEmphasis shows before + bold(strong) + after, in the given colour
+// (empty for the normal foreground).
+func setEmphasis(rt *widget.RichText, before, strong, after string, color fyne.ThemeColorName) {
+	texts := []string{before, strong, after}
+	changed := false
+	for i, seg := range rt.Segments {
+		ts := seg.(*widget.TextSegment)
+		if ts.Text != texts[i] || ts.Style.ColorName != color {
+			ts.Text, ts.Style.ColorName = texts[i], color
+			changed = true
+		}
+	}
+	if changed {
+		rt.Refresh()
+	}
+}
+
+// setMuted replaces the text of a caption or muted text.
+func setMuted(rt *widget.RichText, text string) {
+	if seg, ok := rt.Segments[0].(*widget.TextSegment); ok && seg.Text != text {
+		seg.Text = text
+		rt.Refresh()
+	}
+}
+
+// fieldLabel is the bold label above a form field.
+func fieldLabel(text string) *widget.Label {
+	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// card is a panel with a subtle background and rounded corners.
+func card(objs ...fyne.CanvasObject) fyne.CanvasObject {
+	bg := newTint(theme.ColorNameForeground, 0x0c, theme.InputRadiusSize()*2)
+	pad := theme.Padding() * 2
+	return container.NewStack(bg, container.New(&insetLayout{top: pad, left: pad, bottom: pad, right: pad}, container.NewVBox(objs...)))
+}
+
+// vspace is vertical blank space of height h.
+func vspace(h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(0, h))
+	return r
+}
+
+// initials returns up to two capital letters for an avatar.
+func initials(name, email string) string {
+	var out []rune
+	for _, f := range strings.Fields(name) {
+		out = append(out, []rune(strings.ToUpper(f))[0])
+		if len(out) == 2 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		local, _, _ := strings.Cut(email, "@")
+		if r := []rune(strings.ToUpper(local)); len(r) > 0 {
+			out = append(out, r[0])
+		}
+	}
+	if len(out) == 0 {
+		return "?"
+	}
+	return string(out)
+}
