@@ -71,9 +71,8 @@ type testEnv struct {
 	logs   *syncBuffer
 }
 
-const (
-	appRedirect  = "http://127.0.0.1:5555/callback"
-)
+// appRedirect is the loopback callback the tests' "app" uses.
+const appRedirect = "http://127.0.0.1:5555/callback"
 
 func newEnv(t testing.TB, cfg Config) *testEnv {
 	t.Helper()
