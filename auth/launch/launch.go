@@ -1,0 +1,197 @@
+// Package launch turns the command line, the environment and a .env file
+// into a ready sign-in engine for the desktop app, starting the built-in
+// Stytch emulator in demo mode. It has no UI dependency, so the whole
+// start-up path is testable without a display.
+package launch
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/magiclink/magiclink/auth"
+	"github.com/magiclink/magiclink/auth/emulator"
+)
+
+// Environment variables read besides auth's STYTCH_* ones.
+const (
+	EnvDemo     = "MAGICLINK_DEMO"      // "1"/"true": run against the built-in emulator
+	EnvDemoAddr = "MAGICLINK_DEMO_ADDR" // emulator address in demo mode
+	EnvLog      = "MAGICLINK_LOG"       // log level: debug, info, warn, error
+	EnvEnvFile  = "MAGICLINK_ENV_FILE"  // path of the .env file
+)
+
+// DefaultDemoAddr is where the demo emulator listens. It is fixed so links
+// in the demo inbox keep working across restarts; when it is busy another
+// free port is used.
+const DefaultDemoAddr = "127.0.0.1:9011"
+
+// Settings is the parsed command line and environment.
+type Settings struct {
+	Config   auth.Config
+	Demo     bool
+	DemoAddr string
+	// DemoInbox is the demo inbox URL once the emulator runs.
+	DemoInbox string
+	Reset     bool
+	Version   bool
+	EnvFile   string
+	LogLevel  slog.Level
+}
+
+// UsageError is a bad flag or setting; the command should exit with code 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Parse reads flags from args, then fills what they left unset from getenv
+// and the .env file. Flags win over the environment, which wins over the
+// file. Demo mode is chosen by --demo, MAGICLINK_DEMO, or by the absence
+// of any Stytch credentials.
+func Parse(name string, args []string, getenv func(string) string, stderr io.Writer) (Settings, error) {
+	var s Settings
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	s.Config.RegisterFlags(fs)
+	fs.BoolVar(&s.Demo, "demo", false, "use the built-in Stytch emulator; emails go to a local inbox (env "+EnvDemo+")")
+	fs.StringVar(&s.DemoAddr, "demo-addr", "", "address of the built-in emulator in demo mode (env "+EnvDemoAddr+", default "+DefaultDemoAddr+")")
+	fs.BoolVar(&s.Reset, "reset", false, "sign out, forget the stored session and exit")
+	fs.BoolVar(&s.Version, "version", false, "print the version and exit")
+	fs.StringVar(&s.EnvFile, "env-file", "", "file with STYTCH_* settings (env "+EnvEnvFile+", default .env)")
+	logLevel := fs.String("log-level", "", "log level: debug, info, warn or error (env "+EnvLog+", default info)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s [flags]\n\nSigns you in with a Stytch email magic link. With no Stytch credentials it runs in demo mode.\n\nFlags:\n", name)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return s, err
+		}
+		return s, &UsageError{err}
+	}
+	if fs.NArg() > 0 {
+		return s, &UsageError{fmt.Errorf("unexpected argument %q; see --help", fs.Arg(0))}
+	}
+	if s.Version {
+		return s, nil
+	}
+	if s.EnvFile == "" {
+		s.EnvFile = getenv(EnvEnvFile)
+	}
+	envFile := s.EnvFile
+	if envFile == "" {
+		envFile = ".env"
+	}
+	if err := s.Config.LoadEnv(getenv, envFile); err != nil {
+		return s, &UsageError{err}
+	}
+	if v := getenv(EnvDemo); !s.Demo && v != "" {
+		switch strings.ToLower(v) {
+		case "1", "true", "yes", "on":
+			s.Demo = true
+		case "0", "false", "no", "off":
+		default:
+			return s, &UsageError{fmt.Errorf("%s: %q should be 1 or 0", EnvDemo, v)}
+		}
+	}
+	if s.DemoAddr == "" {
+		s.DemoAddr = getenv(EnvDemoAddr)
+	}
+	if s.DemoAddr == "" {
+		s.DemoAddr = DefaultDemoAddr
+	}
+	if *logLevel == "" {
+		*logLevel = getenv(EnvLog)
+	}
+	if *logLevel != "" {
+		if err := s.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
+			return s, &UsageError{fmt.Errorf("log level %q should be debug, info, warn or error", *logLevel)}
+		}
+	}
+	if !s.Config.HasCredentials() {
+		s.Demo = true
+	}
+	if s.Demo {
+		host, _, err := net.SplitHostPort(s.DemoAddr)
+		if err != nil || !isLoopback(host) {
+			return s, &UsageError{fmt.Errorf("--demo-addr %q must be a loopback address such as %s", s.DemoAddr, DefaultDemoAddr)}
+		}
+		// The emulator supplies the project, secret and base URL.
+		s.Config.ProjectID, s.Config.Secret, s.Config.BaseURL = emulator.DefaultProjectID, "secret-test-demo", "http://demo.invalid"
+	}
+	if err := s.Config.WithDefaults().Validate(); err != nil {
+		return s, &UsageError{err}
+	}
+	return s, nil
+}
+
+func isLoopback(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Demo is the built-in emulator serving demo mode.
+type Demo struct {
+	Server *emulator.Server
+}
+
+// InboxURL is the demo inbox page.
+func (d *Demo) InboxURL() string { return d.Server.InboxURL() }
+
+// Close stops the emulator and saves its state.
+func (d *Demo) Close() error { return d.Server.Close() }
+
+// StartDemo starts the emulator on addr (another free loopback port if that
+// one is busy), keeping its state in dataDir so a restart restores the
+// session, and points cfg at it.
+func StartDemo(cfg *auth.Config, addr, dataDir string, log *slog.Logger) (*Demo, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("could not create the data directory %s: %w", dataDir, err)
+	}
+	redirect := cfg.RedirectURL
+	if redirect == "" {
+		redirect = auth.DefaultRedirectURL
+	}
+	srv, err := emulator.NewServer(emulator.Config{
+		ProjectID:    emulator.DefaultProjectID,
+		RedirectURLs: []string{redirect},
+		StatePath:    filepath.Join(dataDir, "demo-stytch-state.json"),
+		RateLimit:    true,
+		Logger:       log.With("component", "demo-emulator"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("could not start demo mode: %w", err)
+	}
+	if err := srv.Start(addr); err != nil {
+		host, _, _ := net.SplitHostPort(addr)
+		log.Warn("demo address busy; using another port", "addr", addr)
+		if err2 := srv.Start(net.JoinHostPort(host, "0")); err2 != nil {
+			return nil, fmt.Errorf("could not start demo mode on %s: %w", addr, err)
+		}
+	}
+	em := srv.Emulator()
+	cfg.ProjectID, cfg.Secret, cfg.BaseURL = em.ProjectID(), em.Secret(), srv.BaseURL()
+	return &Demo{Server: srv}, nil
+}
+
+// Reset revokes and forgets the session stored for cfg's project. It is
+// what `magiclink --reset` does.
+func Reset(ctx context.Context, cfg auth.Config, store auth.TokenStore, log *slog.Logger) error {
+	eng, err := auth.New(cfg, auth.Options{Store: store, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	return eng.Forget(ctx)
+}

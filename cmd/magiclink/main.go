@@ -1,0 +1,100 @@
+// Command magiclink is a desktop app that signs you in with a Stytch email
+// magic link. With no Stytch credentials it runs in demo mode against the
+// built-in emulator, whose emails land in a local inbox.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"github.com/pkg/browser"
+
+	"github.com/magiclink/magiclink/auth"
+	"github.com/magiclink/magiclink/auth/launch"
+	"github.com/magiclink/magiclink/ui"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "1.0.0"
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	s, err := launch.Parse("magiclink", args, os.Getenv, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "magiclink: %v\n", err)
+		return 2
+	case s.Version:
+		fmt.Fprintf(stdout, "magiclink %s\n", version)
+		return 0
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: s.LogLevel}))
+	// xdg-open chatter must not reach our stdout.
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
+
+	a := app.NewWithID(ui.AppID)
+	if s.Demo {
+		demo, err := launch.StartDemo(&s.Config, s.DemoAddr, a.Storage().RootURI().Path(), log)
+		if err != nil {
+			fmt.Fprintf(stderr, "magiclink: %v\n", err)
+			return 1
+		}
+		defer demo.Close()
+		fmt.Fprintf(stdout, "demo inbox: %s\n", demo.InboxURL())
+		s.DemoInbox = demo.InboxURL()
+	}
+	store := &auth.KeyringStore{Service: ui.AppID, Account: s.Config.ProjectID}
+
+	if s.Reset {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := launch.Reset(ctx, s.Config, store, log); err != nil {
+			fmt.Fprintf(stderr, "magiclink: %v\n", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, "Signed out; the stored session was revoked and removed.")
+		return 0
+	}
+
+	eng, err := auth.New(s.Config, auth.Options{Store: store, Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "magiclink: %v\n", err)
+		return 2
+	}
+	defer eng.Close()
+	u := ui.New(a, eng, ui.Options{
+		AppName:      "Magiclink",
+		Demo:         s.Demo,
+		DemoInboxURL: s.DemoInbox,
+		OpenURL:      browser.OpenURL,
+	})
+	defer u.Close()
+	quitOnSignal(a)
+	eng.Start()
+	u.Window().ShowAndRun()
+	return 0
+}
+
+// quitOnSignal ends the app cleanly on SIGINT/SIGTERM so the demo
+// emulator saves its state.
+func quitOnSignal(a fyne.App) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ch
+		fyne.Do(a.Quit)
+	}()
+}
