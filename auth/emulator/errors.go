@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -105,15 +106,19 @@ func (e *Emulator) writeError(w http.ResponseWriter, err *apiError) {
 
 // writeJSON writes v as JSON with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep links readable; the Content-Type is JSON with nosniff
+	err := enc.Encode(v)
+	body := buf.Bytes()
 	if err != nil {
 		status = http.StatusInternalServerError
-		body = []byte(`{"status_code":500,"request_id":"","error_type":"internal_server_error","error_message":"could not encode response","error_url":"https://stytch.com/docs/api/errors/500#internal_server_error"}`)
+		body = []byte(`{"status_code":500,"request_id":"","error_type":"internal_server_error","error_message":"could not encode response","error_url":"https://stytch.com/docs/api/errors/500#internal_server_error"}` + "\n")
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(body)
 }
