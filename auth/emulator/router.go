@@ -12,6 +12,8 @@ import (
 	"strings"
 )
 
+var _ http.Handler = (*Emulator)(nil)
+
 // cleanPath normalises a request path: duplicate and trailing slashes and
 // dot segments are removed ("//v1/x/" becomes "/v1/x").
 func cleanPath(p string) string {
