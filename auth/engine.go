@@ -52,6 +52,7 @@ type Engine struct {
 	store    TokenStore
 	token    string // the session token, in memory while signed in or offline
 	login    *pendingLogin
+	lastLn   *listener // the newest listener, possibly still closing
 	checkT   *time.Timer
 	retryT   *time.Timer
 	retryN   int
@@ -143,12 +144,16 @@ func (e *Engine) Close() {
 	l := e.login
 	e.login = nil
 	e.stopTimersLocked()
+	last := e.lastLn
 	subs := e.subs
 	e.subs = map[int]*subscriber{}
 	e.mu.Unlock()
 	e.cancel()
 	if l != nil {
 		l.stop()
+	}
+	if last != nil {
+		last.Close(ShutdownGrace) // the port is free when Close returns
 	}
 	e.wg.Wait()
 	for _, s := range subs {

@@ -19,6 +19,7 @@ import (
 )
 
 func TestSignInStoresSessionAndRestores(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	e := h.engine()
 	e.Start()
@@ -73,6 +74,7 @@ func mustHost(t *testing.T, raw string) string {
 }
 
 func TestSessionExtendedOnCheck(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	e := h.engine()
 	e.Start()
@@ -89,6 +91,7 @@ func TestSessionExtendedOnCheck(t *testing.T) {
 }
 
 func TestRevokedElsewhereIsNoticed(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	e := h.engine()
 	e.Start()
@@ -125,6 +128,7 @@ func waitStoreEmpty(t *testing.T, st TokenStore) {
 }
 
 func TestLogoutRevokesAtStytch(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	e := h.engine()
 	e.Start()
@@ -153,6 +157,7 @@ func TestLogoutRevokesAtStytch(t *testing.T) {
 }
 
 func TestLogoutWhenStytchDownStillForgetsLocally(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	e := h.engine()
 	e.Start()
@@ -170,6 +175,7 @@ func TestLogoutWhenStytchDownStillForgetsLocally(t *testing.T) {
 }
 
 func TestLinkFromEarlierRunFailsPKCE(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	e := h.engine()
 	e.Start()
@@ -205,6 +211,7 @@ func TestLinkFromEarlierRunFailsPKCE(t *testing.T) {
 }
 
 func TestReplayedAndExpiredLinks(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	e := h.engine()
 	e.Start()
@@ -240,6 +247,7 @@ func TestReplayedAndExpiredLinks(t *testing.T) {
 }
 
 func TestListenerRejectsWhatIsNotACallback(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	e := h.engine()
 	e.Start()
@@ -309,6 +317,7 @@ func tokenOf(t *testing.T, link string) string {
 }
 
 func TestConcurrentCallbacksMakeOneSession(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	e := h.engine()
 	e.Start()
@@ -347,6 +356,7 @@ func TestConcurrentCallbacksMakeOneSession(t *testing.T) {
 }
 
 func TestPortBusy(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ln, err := net.Listen("tcp", mustHost(t, h.cfg.RedirectURL))
 	if err != nil {
@@ -371,6 +381,7 @@ func TestPortBusy(t *testing.T) {
 }
 
 func TestLocalhostServesBothLoopbacks(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.cfg.RedirectURL = fmt.Sprintf("http://localhost:%d/authenticate", freePort(t))
 	e := h.engine()
@@ -414,6 +425,7 @@ func TestLocalhostServesBothLoopbacks(t *testing.T) {
 }
 
 func TestStytchFaults(t *testing.T) {
+	t.Parallel()
 	t.Run("down when sending", func(t *testing.T) {
 		h := newHarness(t)
 		e := h.engine()
@@ -531,6 +543,7 @@ func TestStytchFaults(t *testing.T) {
 }
 
 func TestKeyringFailingStillSignsIn(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.store = failingStore{errNoKeyring}
 	e := h.engine()
@@ -551,6 +564,7 @@ func TestKeyringFailingStillSignsIn(t *testing.T) {
 }
 
 func TestKeyringWriteFailsAfterSignIn(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	st := &flakyStore{}
 	h.store = st
@@ -577,6 +591,7 @@ func (f *flakyStore) Set(ctx context.Context, tok string) error {
 }
 
 func TestResendCancelAndExpiry(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.cfg.LinkExpiry = 5 * time.Minute
 	e := h.engine()
@@ -617,6 +632,7 @@ func TestResendCancelAndExpiry(t *testing.T) {
 }
 
 func TestRateLimitedResend(t *testing.T) {
+	t.Parallel()
 	srvH := newHarness(t, func(c *emulator.Config) { c.RateLimit = true })
 	e := srvH.engine()
 	e.Start()
@@ -635,6 +651,7 @@ func TestRateLimitedResend(t *testing.T) {
 }
 
 func TestStartLoginValidatesBeforeAnyCall(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	e := h.engine()
 	e.Start()

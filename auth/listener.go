@@ -41,6 +41,7 @@ type listener struct {
 	servers  []*http.Server
 	wg       sync.WaitGroup
 	once     sync.Once
+	closed   chan struct{} // closed when Close has finished
 }
 
 // startListener binds exactly the redirect URL's host and port — for
@@ -56,7 +57,7 @@ func startListener(redirect *url.URL, handle callbackFunc, log *slog.Logger) (*l
 	} else {
 		addrs = []string{net.JoinHostPort(host, port)}
 	}
-	l := &listener{log: log, redirect: redirect, handle: handle, hosts: allowedHosts(host, port)}
+	l := &listener{log: log, redirect: redirect, handle: handle, hosts: allowedHosts(host, port), closed: make(chan struct{})}
 	var lns []net.Listener
 	for i, a := range addrs {
 		ln, err := net.Listen("tcp", a)
@@ -138,8 +139,19 @@ func (l *listener) Close(grace time.Duration) {
 			}
 		}
 		l.wg.Wait()
+		close(l.closed)
 		l.log.Debug("loopback listener closed")
 	})
+}
+
+// waitClosed waits until a Close in progress has finished, at most d.
+func (l *listener) waitClosed(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-l.closed:
+	case <-t.C:
+	}
 }
 
 func (l *listener) serveHTTP(w http.ResponseWriter, r *http.Request) {

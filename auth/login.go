@@ -109,6 +109,14 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 		e.failLogin(l, classify(err, "start sign-in"))
 		return
 	}
+	e.mu.Lock()
+	prev := e.lastLn
+	e.mu.Unlock()
+	if prev != nil {
+		// The previous login's listener may still be shutting down on the
+		// same port ("Use a different email" then a quick resubmit).
+		prev.waitClosed(ShutdownGrace + time.Second)
+	}
 	ln, err := startListener(e.redirect, e.callbackFor(l), e.log)
 	if err != nil {
 		e.failLogin(l, classify(err, "start sign-in"))
@@ -121,6 +129,7 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 		return
 	}
 	l.pk, l.ln = pk, ln
+	e.lastLn = ln
 	e.mu.Unlock()
 
 	err = e.sendLink(l)

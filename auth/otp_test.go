@@ -24,6 +24,7 @@ func startPending(t *testing.T, h *harness, e *Engine, addr string) {
 }
 
 func TestCodeSignsIn(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	e := h.engine()
 	startPending(t, h, e, "code@example.com")
@@ -63,6 +64,7 @@ func httpGet(url string) (string, error) {
 }
 
 func TestWrongExpiredAndTooManyCodes(t *testing.T) {
+	t.Parallel()
 	t.Run("wrong then right", func(t *testing.T) {
 		h := newHarness(t)
 		e := h.engine()
@@ -158,6 +160,7 @@ func TestWrongExpiredAndTooManyCodes(t *testing.T) {
 }
 
 func TestLinkAndCodeRace(t *testing.T) {
+	t.Parallel()
 	for i := range 5 {
 		h := newHarness(t)
 		e := h.engine()
