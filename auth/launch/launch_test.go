@@ -1,0 +1,142 @@
+package launch
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/magiclink/magiclink/auth"
+	"github.com/magiclink/magiclink/auth/emulator"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestParse(t *testing.T) {
+	dir := t.TempDir()
+	noFile := filepath.Join(dir, "missing.env")
+	cases := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		check   func(t *testing.T, s Settings)
+		wantErr string
+	}{
+		{name: "no credentials means demo", args: []string{"--env-file", noFile},
+			check: func(t *testing.T, s Settings) {
+				if !s.Demo || s.DemoAddr != DefaultDemoAddr || s.Config.ProjectID != emulator.DefaultProjectID {
+					t.Fatalf("%+v", s)
+				}
+			}},
+		{name: "credentials from env", args: []string{"--env-file", noFile},
+			env: map[string]string{"STYTCH_PROJECT_ID": "project-test-abc", "STYTCH_SECRET": "secret-test-xyz"},
+			check: func(t *testing.T, s Settings) {
+				if s.Demo || s.Config.ProjectID != "project-test-abc" || s.Config.Secret != "secret-test-xyz" {
+					t.Fatalf("%+v", s)
+				}
+			}},
+		{name: "--demo wins over credentials", args: []string{"--demo", "--env-file", noFile},
+			env: map[string]string{"STYTCH_PROJECT_ID": "project-test-abc", "STYTCH_SECRET": "secret-test-xyz"},
+			check: func(t *testing.T, s Settings) {
+				if !s.Demo || s.Config.ProjectID != emulator.DefaultProjectID {
+					t.Fatalf("%+v", s)
+				}
+			}},
+		{name: "flag beats env", args: []string{"--redirect-url", "http://127.0.0.1:4567/cb", "--env-file", noFile},
+			env: map[string]string{"STYTCH_REDIRECT_URL": "http://localhost:9999/x", "MAGICLINK_DEMO_ADDR": "127.0.0.1:9100"},
+			check: func(t *testing.T, s Settings) {
+				if s.Config.RedirectURL != "http://127.0.0.1:4567/cb" || s.DemoAddr != "127.0.0.1:9100" {
+					t.Fatalf("%+v", s)
+				}
+			}},
+		{name: "only a project id", args: []string{"--env-file", noFile}, env: map[string]string{"STYTCH_PROJECT_ID": "project-test-abc"}, wantErr: "STYTCH_SECRET"},
+		{name: "bad redirect", args: []string{"--redirect-url", "https://example.com/cb", "--env-file", noFile}, wantErr: "STYTCH_REDIRECT_URL"},
+		{name: "public demo addr", args: []string{"--demo-addr", "0.0.0.0:9011", "--env-file", noFile}, wantErr: "loopback"},
+		{name: "unknown flag", args: []string{"--nope"}, wantErr: "not defined"},
+		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected argument"},
+		{name: "bad demo env", args: []string{"--env-file", noFile}, env: map[string]string{"MAGICLINK_DEMO": "maybe"}, wantErr: "MAGICLINK_DEMO"},
+		{name: "bad log level", args: []string{"--log-level", "loud", "--env-file", noFile}, wantErr: "log level"},
+		{name: "version", args: []string{"--version"}, check: func(t *testing.T, s Settings) {
+			if !s.Version {
+				t.Fatal("version not set")
+			}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := Parse("magiclink", c.args, env(c.env), io.Discard)
+			if c.wantErr != "" {
+				var ue *UsageError
+				if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("got %v, want a usage error mentioning %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.check(t, s)
+		})
+	}
+	if _, err := Parse("magiclink", []string{"-h"}, env(nil), io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("help: %v", err)
+	}
+}
+
+func TestParseReadsDotenv(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, ".env")
+	if err := os.WriteFile(p, []byte("STYTCH_PROJECT_ID=project-test-file\nSTYTCH_SECRET=secret-test-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse("magiclink", nil, env(map[string]string{EnvEnvFile: p}), io.Discard)
+	if err != nil || s.Demo || s.Config.ProjectID != "project-test-file" {
+		t.Fatalf("%+v %v", s, err)
+	}
+}
+
+func TestStartDemoAndReset(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := t.TempDir()
+	// The preferred address is busy: demo mode moves to a free port.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cfg := auth.Config{RedirectURL: "http://127.0.0.1:3999/authenticate"}
+	d, err := StartDemo(&cfg, busy.Addr().String(), dir, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.BaseURL == "" || strings.Contains(cfg.BaseURL, busy.Addr().String()) || cfg.ProjectID != emulator.DefaultProjectID {
+		t.Fatalf("%+v", cfg)
+	}
+	if !strings.HasSuffix(d.InboxURL(), "/dev/inbox") {
+		t.Fatal(d.InboxURL())
+	}
+	// Reset with nothing stored is a no-op; with a bogus token it still forgets it.
+	store := &auth.MemoryStore{}
+	if err := Reset(context.Background(), cfg, store, log); err != nil {
+		t.Fatal(err)
+	}
+	_ = store.Set(context.Background(), "stale")
+	if err := Reset(context.Background(), cfg, store, log); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Get(context.Background()); !errors.Is(err, auth.ErrNoToken) {
+		t.Fatal("reset kept the token")
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "demo-stytch-state.json")); err != nil {
+		t.Fatalf("state not saved: %v", err)
+	}
+}

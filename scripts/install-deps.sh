@@ -1,0 +1,52 @@
+#!/bin/sh
+# Installs the system packages magiclink needs, when they are missing.
+#   scripts/install-deps.sh run    C compiler, pkg-config and the X11/GL/Wayland/xkbcommon headers Fyne needs
+#   scripts/install-deps.sh test   the above plus Xvfb, D-Bus, gnome-keyring, Chromium, xdotool and ImageMagick
+# Uses apt-get directly as root, through sudo otherwise, and prints the
+# command to run when neither is possible. Go itself is assumed.
+set -eu
+
+run_pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev wayland-protocols"
+test_pkgs="xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools chromium xdotool x11-utils imagemagick"
+
+case "${1:-run}" in
+run) want="$run_pkgs" ;;
+test) want="$run_pkgs $test_pkgs" ;;
+*) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
+
+if ! command -v go >/dev/null 2>&1; then
+	echo "Go is not installed. Install Go 1.26 or newer from https://go.dev/dl/ and run this again." >&2
+	exit 1
+fi
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "This is not a Debian/Ubuntu system; install the equivalents of these packages yourself:" >&2
+	echo "  $want" >&2
+	exit 0
+fi
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "Installing:$missing"
+if [ "$(id -u)" = 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+	SUDO="sudo"
+elif command -v sudo >/dev/null 2>&1 && [ -t 0 ]; then
+	SUDO="sudo"
+else
+	echo "Missing system packages. Run this, then try again:" >&2
+	echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
