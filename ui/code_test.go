@@ -88,15 +88,22 @@ func TestCode_RequestThenTypeDigits(t *testing.T) {
 }
 
 func TestCode_PasteFormattedCode(t *testing.T) {
-	for _, in := range []string{"123-456", "123 456", " 1 2 3 4 5 6 ", "Your code: 123456.", "1234567"} {
-		t.Run(in, func(t *testing.T) {
-			h := newHarness(t, auth.Snapshot{}, Options{})
-			h.eng.push(withCode(linkSent("ada@example.com")))
-			paste(h.ui.inbox.code.entry, in)
-			if arg, _ := h.eng.lastArg("VerifyCode"); arg != "123456" {
-				t.Fatalf("VerifyCode(%q) after pasting %q", arg, in)
-			}
-		})
+	h := newHarness(t, auth.Snapshot{}, Options{})
+	h.eng.push(withCode(linkSent("ada@example.com")))
+	e := h.ui.inbox.code.entry
+	for i, in := range []string{"123-456", "123 456", " 1 2 3 4 5 6 ", "Your code: 123456.", "1234567"} {
+		e.SetText("")
+		paste(e, in)
+		if arg, _ := h.eng.lastArg("VerifyCode"); arg != "123456" || h.eng.count("VerifyCode") != i+1 {
+			t.Fatalf("VerifyCode(%q) after pasting %q", arg, in)
+		}
+	}
+	// Pasting a whole code replaces a partly typed one.
+	e.SetText("")
+	test.Type(e, "9")
+	paste(e, "654-321")
+	if arg, _ := h.eng.lastArg("VerifyCode"); arg != "654321" {
+		t.Fatalf("VerifyCode(%q), want the pasted code", arg)
 	}
 }
 
@@ -199,4 +206,31 @@ func TestCode_SendingWhilePendingStaysOnInbox(t *testing.T) {
 	h.wantView(h.ui.inbox)
 	h.wantTitle("Magiclink — Check your inbox")
 	wantVisible(t, "progress", h.ui.inbox.busy, true)
+}
+
+// The engine shows Verifying while it checks a code and comes back to
+// "Check your inbox" with the error when the code is wrong.
+func TestCode_WrongCodeAfterVerifying(t *testing.T) {
+	h := newHarness(t, auth.Snapshot{}, Options{})
+	c := h.ui.inbox.code
+	s := withCode(linkSent("ada@example.com"))
+	h.eng.push(s)
+	test.Type(c.entry, "123456")
+	h.eng.push(auth.Snapshot{State: auth.StateVerifying, Email: s.Email, Link: s.Link, Code: s.Code})
+	h.wantTitle("Magiclink — Verifying…")
+
+	s.Err = &auth.Error{Kind: auth.KindCodeWrong, Message: "That code isn't right. Check the email and try again."}
+	h.eng.push(s)
+	h.wantTitle("Magiclink — Check your inbox")
+	wantVisible(t, "code section", c.root, true)
+	wantText(t, "code error", c.invalid, s.Err.Message)
+	wantVisible(t, "code error", c.invalid, true)
+	h.wantFocused(c.entry)
+	if c.entry.Text != "" {
+		t.Fatalf("code entry = %q", c.entry.Text)
+	}
+	test.Type(c.entry, "654321")
+	if arg, _ := h.eng.lastArg("VerifyCode"); arg != "654321" {
+		t.Fatalf("VerifyCode(%q)", arg)
+	}
 }

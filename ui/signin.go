@@ -45,7 +45,6 @@ func newSignInView(u *UI) *signInView {
 
 	v.invalid = widget.NewLabel("")
 	v.invalid.Importance = widget.DangerImportance
-	v.invalid.SizeName = theme.SizeNameCaptionText
 	v.invalid.Wrapping = fyne.TextWrapWord
 	v.invalid.Hide()
 

@@ -55,6 +55,8 @@ func TestSignIn_ButtonSubmits(t *testing.T) {
 }
 
 func TestSignIn_InvalidEmailShowsInlineMessage(t *testing.T) {
+	h := newHarness(t, auth.Snapshot{}, Options{})
+	v := h.ui.signIn
 	for _, tc := range []struct{ in, want string }{
 		{"", msgEmailEmpty},
 		{"   ", msgEmailEmpty},
@@ -66,8 +68,7 @@ func TestSignIn_InvalidEmailShowsInlineMessage(t *testing.T) {
 		{"ada@example.com.", msgEmailInvalid},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
-			h := newHarness(t, auth.Snapshot{}, Options{})
-			v := h.ui.signIn
+			h.t = t
 			v.entry.SetText(tc.in)
 			h.key(fyne.KeyReturn)
 

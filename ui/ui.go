@@ -60,6 +60,9 @@ type Engine interface {
 	Retry()
 }
 
+// *auth.Engine is the production Engine.
+var _ Engine = (*auth.Engine)(nil)
+
 // Options configure the UI.
 type Options struct {
 	// AppName is the base of the window title. Default "Magiclink".
@@ -125,6 +128,9 @@ func newUI(a fyne.App, eng Engine, opts Options, fx effects) *UI {
 	u := &UI{app: a, eng: eng, opts: opts}
 	u.win = a.NewWindow(opts.AppName)
 	u.fx = fx.withDefaults(u.win)
+	if a.Icon() == nil {
+		a.SetIcon(Icon())
+	}
 	u.win.SetIcon(Icon())
 	u.win.SetPadded(false)
 

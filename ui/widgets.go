@@ -194,8 +194,10 @@ func (c *callout) text() string {
 
 // CreateRenderer implements fyne.Widget.
 func (c *callout) CreateRenderer() fyne.WidgetRenderer {
-	iconBox := container.NewVBox(c.icon)
-	body := container.NewBorder(nil, nil, container.NewPadded(iconBox), nil, c.label)
+	// Line the icon up with the label's first line of text.
+	top := theme.InnerPadding() + (theme.TextSize()*1.3-theme.IconInlineSize())/2
+	iconBox := container.New(&insetLayout{top: top, left: theme.Padding() * 2}, container.NewVBox(c.icon))
+	body := container.NewBorder(nil, nil, iconBox, nil, c.label)
 	return widget.NewSimpleRenderer(container.NewStack(c.bg, container.New(&insetLayout{left: 2, right: 4}, body)))
 }
 
