@@ -30,6 +30,7 @@ type inboxView struct {
 	openB    *button // provider or demo inbox, hidden when neither applies
 	openURL  string
 	err      *callout
+	notice   *callout
 	busy     *widget.ProgressBarInfinite
 	resendB  *button
 	cancelB  *button
@@ -54,6 +55,7 @@ func newInboxView(u *UI) *inboxView {
 	v.openB.Hide()
 
 	v.err = newCallout(calloutError, "")
+	v.notice = newCallout(calloutWarning, "")
 	v.busy = widget.NewProgressBarInfinite()
 	v.busy.Stop()
 	v.busy.Hide()
@@ -82,6 +84,7 @@ func newInboxView(u *UI) *inboxView {
 		vspace(theme.Padding()),
 		v.getCode,
 		v.code.root,
+		v.notice,
 	)
 	return v
 }
@@ -138,6 +141,7 @@ func (v *inboxView) update(s auth.Snapshot) {
 		v.err.set(errText(s.Err))
 	}
 
+	v.notice.set(s.Notice)
 	opened := v.code.update(s, busy)
 	if s.Code.Active || v.code.visible() {
 		v.getCode.Hide()

@@ -86,6 +86,7 @@ func previewScenes() []previewScene {
 			h.ui.signIn.submit()
 		}},
 		{"signin_error", Options{}, push(auth.Snapshot{Email: "ada@example.com", Err: &auth.Error{Kind: auth.KindRateLimited, Message: "Too many attempts. Wait a minute, then try again."}})},
+		{"signin_notice", Options{}, push(auth.Snapshot{Email: "ada@example.com", Notice: "This computer's keyring isn't available, so your sign-in won't be remembered after you quit."})},
 		{"sending", Options{}, push(auth.Snapshot{State: auth.StateSending, Email: "ada@example.com"})},
 		{"inbox_gmail", Options{}, push(auth.Snapshot{State: auth.StateLinkSent, Email: "ada.lovelace@gmail.com", Link: link})},
 		{"inbox_demo", Options{Demo: true, DemoInboxURL: "http://127.0.0.1:9/inbox"}, push(auth.Snapshot{State: auth.StateLinkSent, Email: "ada@example.com", Link: link})},

@@ -29,6 +29,7 @@ type signInView struct {
 	entry   *widget.Entry
 	invalid *widget.Label // inline validation under the entry
 	err     *callout      // engine errors
+	notice  *callout      // engine notices, e.g. no keyring
 	submitB *button
 	busy    *widget.ProgressBarInfinite
 	busyRow fyne.CanvasObject
@@ -49,6 +50,7 @@ func newSignInView(u *UI) *signInView {
 	v.invalid.Hide()
 
 	v.err = newCallout(calloutError, "")
+	v.notice = newCallout(calloutWarning, "")
 	v.submitB = newButton(signInButtonText, theme.MailSendIcon(), widget.HighImportance, v.submit)
 
 	v.busy = widget.NewProgressBarInfinite()
@@ -72,6 +74,7 @@ func newSignInView(u *UI) *signInView {
 		form,
 		vspace(theme.Padding()),
 		caption("The link opens this app through your browser, so open it on this computer."),
+		v.notice,
 	)
 	return v
 }
@@ -99,6 +102,7 @@ func (v *signInView) update(s auth.Snapshot) {
 		v.busyRow.Hide()
 	}
 	v.err.set(errText(s.Err))
+	v.notice.set(s.Notice)
 }
 
 // submit validates the address and asks the engine for a link.

@@ -127,3 +127,19 @@ func TestSending_ShowsBusyAndBlocksResubmit(t *testing.T) {
 	}
 	wantText(t, "error", v.err, "Too many attempts. Wait a minute, then try again.")
 }
+
+func TestNoticeShownOnEveryView(t *testing.T) {
+	const notice = "This computer's keyring isn't available, so your sign-in won't be remembered after you quit."
+	h := newHarness(t, auth.Snapshot{Notice: notice}, Options{})
+	wantText(t, "sign-in notice", h.ui.signIn.notice, notice)
+	s := linkSent("ada@example.com")
+	s.Notice = notice
+	h.eng.push(s)
+	wantText(t, "inbox notice", h.ui.inbox.notice, notice)
+	p := signedIn(ada())
+	p.Notice = notice
+	h.eng.push(p)
+	wantText(t, "profile notice", h.ui.prof.notice, notice)
+	h.eng.push(auth.Snapshot{})
+	wantVisible(t, "sign-in notice", h.ui.signIn.notice, false)
+}
