@@ -27,7 +27,7 @@ const AppID = "io.github.magiclink.magiclink"
 var iconPNG []byte
 
 // Icon returns the application icon (the same image as Icon.png at the
-// repository root, written by internal/icongen).
+// repository root, written by ui/internal/icongen).
 func Icon() fyne.Resource {
 	return fyne.NewStaticResource("Icon.png", iconPNG)
 }

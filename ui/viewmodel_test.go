@@ -119,7 +119,7 @@ func TestIcon(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(root, Icon().Content()) {
-		t.Fatal("ui/icon.png differs from Icon.png; run go run ./internal/icongen/main.go")
+		t.Fatal("ui/icon.png differs from Icon.png; run go run ./ui/internal/icongen/main.go")
 	}
 	img, err := png.Decode(bytes.NewReader(root))
 	if err != nil {

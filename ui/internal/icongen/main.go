@@ -7,7 +7,7 @@
 // tool through FyneApp.toml) and to ui/icon.png (embedded by package ui for
 // the window icon and the header). Run it from the repository root:
 //
-//	go run ./internal/icongen/main.go
+//	go run ./ui/internal/icongen/main.go
 //
 // Every shape is a signed distance field, so edges are antialiased without
 // supersampling.
