@@ -1,0 +1,859 @@
+//go:build e2e
+
+package main
+
+// The end-to-end harness: a private X server (Xvfb), a private D-Bus
+// session bus with an unlocked gnome-keyring, the real magiclink binary,
+// headless Chromium, xdotool for keyboard input and window titles, and
+// ImageMagick's import for screenshots. Everything is started by the test
+// and stopped in t.Cleanup.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"image"
+	"image/png"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	// keyringService and demoProjectID are the attributes of the app's
+	// Secret Service item (go-keyring: service, username).
+	keyringService = "io.github.magiclink.magiclink"
+	demoProjectID  = "project-test-00000000-0000-0000-0000-000000000000"
+
+	// Window titles, the app's machine-checkable state.
+	titleSignIn    = "Magiclink — Sign in"
+	titleInbox     = "Magiclink — Check your inbox"
+	titleVerifying = "Magiclink — Verifying…"
+	titleSignedIn  = "Magiclink — Signed in"
+	titleRestoring = "Magiclink — Restoring…"
+	titleOffline   = "Magiclink — Offline"
+
+	// Headings of the loopback listener's pages.
+	headingSignedIn    = "You're signed in"
+	headingExpired     = "This link has expired or was already used"
+	headingOtherDevice = "Open this link on the computer that asked for it"
+
+	waitShort = 20 * time.Second
+)
+
+// demo is the title of a screen in demo mode.
+func demo(title string) string { return title + " (demo)" }
+
+// requiredTools are the programs the harness runs.
+var requiredTools = []string{
+	"go", "make", "Xvfb", "dbus-daemon", "gnome-keyring-daemon", "secret-tool",
+	"chromium", "xdotool", "import",
+}
+
+// harness is the state shared by the steps of one end-to-end run.
+type harness struct {
+	root    string // module root
+	out     string // test-output/e2e
+	logDir  string // test-output/e2e/logs
+	bin     string // the built magiclink binary
+	display string // ":N" of the private Xvfb
+	bus     string // address of the private D-Bus session bus
+
+	secrets []string // tokens that must never appear in the app's logs
+	logs    []string // every log file the app wrote
+	starts  int      // app launches, for log file names
+}
+
+// newHarness checks the tools, builds the app and starts Xvfb, D-Bus and
+// gnome-keyring.
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	var missing []string
+	for _, tool := range requiredTools {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if len(missing) > 0 {
+		t.Fatalf("e2e: missing %s; run scripts/install-deps.sh test", strings.Join(missing, ", "))
+	}
+
+	h := &harness{root: moduleRoot(t)}
+	h.out = filepath.Join(h.root, "test-output", "e2e")
+	h.logDir = filepath.Join(h.out, "logs")
+	if err := os.RemoveAll(h.out); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(h.logDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	start := time.Now()
+	h.bin = filepath.Join(t.TempDir(), "magiclink")
+	build := exec.Command("go", "build", "-o", h.bin, "./cmd/magiclink")
+	build.Dir = h.root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/magiclink: %v\n%s", err, out)
+	}
+	t.Logf("built %s in %s", h.bin, time.Since(start).Round(time.Millisecond))
+
+	h.startXvfb(t)
+	h.startBus(t)
+	h.startKeyring(t)
+	return h
+}
+
+// moduleRoot is the directory of go.mod.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatalf("go env GOMOD: %v", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		t.Fatal("not inside the magiclink module")
+	}
+	return filepath.Dir(gomod)
+}
+
+// ---------------------------------------------------------------------------
+// Processes
+
+// proc is a started background process in its own process group.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error // cmd.Wait's result once done is closed
+}
+
+// startProc starts cmd in a new process group and stops it in the Cleanup
+// of owner (t itself, or a parent test for a process that outlives t).
+func startProc(t, owner *testing.T, name string, cmd *exec.Cmd) *proc {
+	t.Helper()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	owner.Cleanup(func() { p.stop(5 * time.Second) })
+	return p
+}
+
+// exited reports whether the process has ended.
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// errKilled means a process ignored SIGTERM and was killed.
+var errKilled = errors.New("did not exit after SIGTERM; killed")
+
+// stop sends SIGTERM to the process (group too when group is set) and
+// waits up to grace, then kills the whole group. It returns Wait's error.
+func (p *proc) stop(grace time.Duration) error { return p.signal(grace, false) }
+
+// stopGroup is stop for a process whose children must stop too.
+func (p *proc) stopGroup(grace time.Duration) error { return p.signal(grace, true) }
+
+func (p *proc) signal(grace time.Duration, group bool) error {
+	if p.exited() {
+		return p.err
+	}
+	pid := p.cmd.Process.Pid
+	if group {
+		_ = syscall.Kill(-pid, syscall.SIGTERM)
+	} else {
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+	}
+	select {
+	case <-p.done:
+		if group {
+			// Children that outlived the leader.
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+		}
+		return p.err
+	case <-time.After(grace):
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	<-p.done
+	return errKilled
+}
+
+// readFD3 starts cmd with a pipe as file descriptor 3 and returns the first
+// line the process writes there (Xvfb -displayfd, dbus-daemon
+// --print-address).
+func readFD3(t *testing.T, name string, cmd *exec.Cmd, logFile string) (*proc, string) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd.ExtraFiles = []*os.File{w}
+	lf := createFile(t, logFile)
+	cmd.Stdout, cmd.Stderr = lf, lf
+	p := startProc(t, t, name, cmd)
+	w.Close()
+	lf.Close()
+
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case s := <-line:
+		if s == "" {
+			t.Fatalf("%s wrote nothing on fd 3; log:\n%s", name, tail(logFile, 20))
+		}
+		return p, s
+	case <-time.After(waitShort):
+		t.Fatalf("%s did not start within %s; log:\n%s", name, waitShort, tail(logFile, 20))
+		return nil, ""
+	}
+}
+
+func createFile(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// tail returns the last n lines of a file.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Sprintf("(%v)", err)
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// privateDir makes a 0700 directory.
+func privateDir(t *testing.T, parent, name string) string {
+	t.Helper()
+	d := filepath.Join(parent, name)
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// ---------------------------------------------------------------------------
+// Xvfb, D-Bus and gnome-keyring
+
+func (h *harness) startXvfb(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp", "-noreset")
+	_, n := readFD3(t, "Xvfb", cmd, filepath.Join(h.logDir, "xvfb.log"))
+	h.display = ":" + n
+	t.Logf("Xvfb on display %s", h.display)
+}
+
+// busConfig is a session bus without service activation, so nothing but
+// the harness's own gnome-keyring-daemon can own org.freedesktop.secrets
+// (an activated, locked keyring would prompt and hang).
+const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`
+
+func (h *harness) startBus(t *testing.T) {
+	t.Helper()
+	dir := privateDir(t, t.TempDir(), "dbus")
+	conf := filepath.Join(dir, "session.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(busConfig, filepath.Join(dir, "bus"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--print-address=3")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8"}
+	_, h.bus = readFD3(t, "dbus-daemon", cmd, filepath.Join(h.logDir, "dbus-daemon.log"))
+	t.Logf("private D-Bus session bus at %s", h.bus)
+}
+
+// startKeyring runs gnome-keyring-daemon in the foreground on the private
+// bus, unlocked with a throw-away password, and waits until a secret can be
+// stored and read back.
+func (h *harness) startKeyring(t *testing.T) {
+	t.Helper()
+	base := t.TempDir()
+	home := privateDir(t, base, "home")
+	cmd := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
+	cmd.Env = []string{
+		"HOME=" + home,
+		"XDG_DATA_HOME=" + privateDir(t, base, "data"),
+		"XDG_CONFIG_HOME=" + privateDir(t, base, "config"),
+		"XDG_CACHE_HOME=" + privateDir(t, base, "cache"),
+		"XDG_RUNTIME_DIR=" + privateDir(t, base, "runtime"),
+		"DBUS_SESSION_BUS_ADDRESS=" + h.bus,
+		"PATH=" + os.Getenv("PATH"),
+		"LANG=C.UTF-8",
+	}
+	cmd.Stdin = strings.NewReader("e2e-keyring-password")
+	logFile := filepath.Join(h.logDir, "gnome-keyring.log")
+	lf := createFile(t, logFile)
+	defer lf.Close()
+	cmd.Stdout, cmd.Stderr = lf, lf
+	p := startProc(t, t, "gnome-keyring-daemon", cmd)
+
+	deadline := time.Now().Add(waitShort)
+	for {
+		_, _, err := h.secretTool(t, "probe", "store", "--label=magiclink e2e probe", "service", "magiclink-e2e-probe", "username", "probe")
+		if err == nil {
+			break
+		}
+		if p.exited() || time.Now().After(deadline) {
+			t.Fatalf("gnome-keyring did not come up on %s: %v; log:\n%s", h.bus, err, tail(logFile, 20))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if v, _, err := h.secretTool(t, "", "lookup", "service", "magiclink-e2e-probe", "username", "probe"); err != nil || v != "probe" {
+		t.Fatalf("keyring probe read back %q, %v", v, err)
+	}
+	if _, _, err := h.secretTool(t, "", "clear", "service", "magiclink-e2e-probe", "username", "probe"); err != nil {
+		t.Fatalf("keyring probe clear: %v", err)
+	}
+	t.Log("gnome-keyring unlocked on the private bus")
+}
+
+// secretTool runs secret-tool on the private bus with stdin as input.
+func (h *harness) secretTool(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "secret-tool", args...)
+	cmd.Env = []string{"DBUS_SESSION_BUS_ADDRESS=" + h.bus, "PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8"}
+	cmd.Stdin = strings.NewReader(stdin)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+// storedToken looks up the app's keyring entry on the private bus. It
+// returns "" when there is none (secret-tool exits 1 and prints nothing).
+func (h *harness) storedToken(t *testing.T) string {
+	t.Helper()
+	out, errOut, err := h.secretTool(t, "", "lookup", "service", keyringService, "username", demoProjectID)
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		out = strings.TrimSpace(out)
+		if out != "" {
+			h.secrets = append(h.secrets, out)
+		}
+		return out
+	case errors.As(err, &exit) && exit.ExitCode() == 1 && strings.TrimSpace(errOut) == "":
+		return ""
+	default:
+		t.Fatalf("secret-tool lookup: %v: %s", err, errOut)
+		return ""
+	}
+}
+
+// waitStoredToken polls the keyring until present(token) holds.
+func (h *harness) waitStoredToken(t *testing.T, what string, ok func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(waitShort)
+	for {
+		tok := h.storedToken(t)
+		if ok(tok) {
+			return tok
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("keyring: %s not seen within %s (lookup gave %d bytes)", what, waitShort, len(tok))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// The app
+
+// appDirs are an isolated HOME and XDG directories. The app's Fyne storage
+// (and so the demo emulator's state and the last used email) lives under
+// config.
+type appDirs struct {
+	home, config, data, cache, runtime, work string
+}
+
+func newAppDirs(t *testing.T) *appDirs {
+	t.Helper()
+	base := t.TempDir()
+	return &appDirs{
+		home:    privateDir(t, base, "home"),
+		config:  privateDir(t, base, "config"),
+		data:    privateDir(t, base, "data"),
+		cache:   privateDir(t, base, "cache"),
+		runtime: privateDir(t, base, "runtime"),
+		work:    privateDir(t, base, "work"), // no .env here
+	}
+}
+
+// env is the app's whole environment: nothing is inherited but PATH.
+func (h *harness) env(d *appDirs, bus string, extra ...string) []string {
+	return append([]string{
+		"HOME=" + d.home,
+		"XDG_CONFIG_HOME=" + d.config,
+		"XDG_DATA_HOME=" + d.data,
+		"XDG_CACHE_HOME=" + d.cache,
+		"XDG_RUNTIME_DIR=" + d.runtime,
+		"DISPLAY=" + h.display,
+		"DBUS_SESSION_BUS_ADDRESS=" + bus,
+		"LANG=C.UTF-8",
+		"PATH=" + os.Getenv("PATH"),
+	}, extra...)
+}
+
+// demoEnv is the environment of a demo-mode launch.
+func (h *harness) demoEnv(d *appDirs, bus, demoAddr, redirect string) []string {
+	return h.env(d, bus, "MAGICLINK_LOG=debug", "MAGICLINK_DEMO_ADDR="+demoAddr, "STYTCH_REDIRECT_URL="+redirect)
+}
+
+// appProc is one run of the magiclink binary.
+type appProc struct {
+	*proc
+	stdout, stderr string // log files
+	started        time.Time
+}
+
+// launch starts the app with env in d.work, logging to test-output. The
+// app is stopped at the end of owner if still running.
+func (h *harness) launch(t, owner *testing.T, name string, d *appDirs, env []string) *appProc {
+	t.Helper()
+	h.starts++
+	prefix := filepath.Join(h.logDir, fmt.Sprintf("app-%02d-%s", h.starts, name))
+	a := &appProc{stdout: prefix + ".stdout.log", stderr: prefix + ".stderr.log"}
+	h.logs = append(h.logs, a.stdout, a.stderr)
+	so, se := createFile(t, a.stdout), createFile(t, a.stderr)
+	defer so.Close()
+	defer se.Close()
+	cmd := exec.Command(h.bin)
+	cmd.Dir = d.work
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = so, se
+	a.started = time.Now()
+	a.proc = startProc(t, owner, "magiclink", cmd)
+	return a
+}
+
+// quit sends SIGTERM and requires a clean exit (status 0) within 15 s.
+func (a *appProc) quit(t *testing.T) {
+	t.Helper()
+	if err := a.stop(15 * time.Second); err != nil {
+		t.Fatalf("app did not quit cleanly on SIGTERM: %v; stderr tail:\n%s", err, tail(a.stderr, 20))
+	}
+}
+
+// waitInboxLine waits for the single stdout line of demo mode.
+func (a *appProc) waitInboxLine(t *testing.T, demoAddr string) {
+	t.Helper()
+	want := "demo inbox: http://" + demoAddr + "/dev/inbox\n"
+	deadline := time.Now().Add(waitShort)
+	for {
+		b, _ := os.ReadFile(a.stdout)
+		if string(b) == want {
+			return
+		}
+		if len(b) > len(want) || (len(b) > 0 && !strings.HasPrefix(want, string(b))) {
+			t.Fatalf("stdout = %q, want exactly %q", b, want)
+		}
+		if a.exited() || time.Now().After(deadline) {
+			t.Fatalf("no %q on stdout (got %q, exited %v); stderr tail:\n%s", want, b, a.exited(), tail(a.stderr, 20))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Window: titles, keyboard, screenshots
+
+// xdotool runs xdotool on the private display.
+func (h *harness) xdotool(args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "xdotool", args...)
+	cmd.Env = []string{"DISPLAY=" + h.display, "PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8"}
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if err != nil {
+		return o.String(), fmt.Errorf("xdotool %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(e.String()))
+	}
+	return o.String(), nil
+}
+
+// window returns the visible Magiclink window and its title, or "" when
+// there is none.
+func (h *harness) window() (id, title string) {
+	out, err := h.xdotool("search", "--onlyvisible", "--name", "^Magiclink")
+	if err != nil {
+		return "", "" // exit status 1: no such window yet
+	}
+	for _, id := range strings.Fields(out) {
+		if name, err := h.xdotool("getwindowname", id); err == nil {
+			return id, strings.TrimSpace(name)
+		}
+	}
+	return "", ""
+}
+
+// waitTitle polls the window title until it is want, failing early if the
+// app exits. It returns the window id.
+func (h *harness) waitTitle(t *testing.T, a *appProc, want string, timeout time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var id, title string
+	for {
+		id, title = h.window()
+		if title == want {
+			return id
+		}
+		if a.exited() {
+			t.Fatalf("app exited (%v) while waiting for title %q; last title %q; stderr tail:\n%s", a.err, want, title, tail(a.stderr, 20))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("title %q not reached within %s; current title %q; stderr tail:\n%s", want, timeout, title, tail(a.stderr, 20))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// holdTitle requires the title to stay want for d.
+func (h *harness) holdTitle(t *testing.T, a *appProc, want string, d time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		id, title := h.window()
+		if title != want {
+			t.Fatalf("title changed to %q, want it to stay %q; stderr tail:\n%s", title, want, tail(a.stderr, 20))
+		}
+		if time.Now().After(deadline) {
+			return id
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// focus gives the window the X input focus. There is no window manager on
+// Xvfb, so nothing else would.
+func (h *harness) focus(t *testing.T, win string) {
+	t.Helper()
+	if _, err := h.xdotool("windowfocus", "--sync", win); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// typeText types text into the focused widget of win with key events.
+func (h *harness) typeText(t *testing.T, win, text string) {
+	t.Helper()
+	h.focus(t, win)
+	if _, err := h.xdotool("type", "--delay", "30", "--", text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// keys presses keys (xdotool names such as Tab, shift+Tab, space, Return).
+func (h *harness) keys(t *testing.T, win string, keys ...string) {
+	t.Helper()
+	h.focus(t, win)
+	args := append([]string{"key", "--delay", "120"}, keys...)
+	if _, err := h.xdotool(args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// screenshot saves the window as test-output/e2e/name.png after a short
+// settle so the frame for the new title has been drawn, and checks that it
+// is not a blank (e.g. all-black) image.
+func (h *harness) screenshot(t *testing.T, win, name string) {
+	t.Helper()
+	time.Sleep(500 * time.Millisecond)
+	path := filepath.Join(h.out, name+".png")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "import", "-display", h.display, "-window", win, path)
+	cmd.Env = []string{"DISPLAY=" + h.display, "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "LANG=C.UTF-8"}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("import %s: %v\n%s", name, err, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", path, err)
+	}
+	if n := colours(img, 16); n < 8 {
+		t.Fatalf("screenshot %s has only %d colours; the window was not drawn", path, n)
+	}
+	t.Logf("screenshot %s", path)
+}
+
+// colours counts the distinct colours of img, up to limit.
+func colours(img image.Image, limit int) int {
+	seen := map[[4]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, a := img.At(x, y).RGBA()
+			seen[[4]uint32{r, g, bl, a}] = true
+			if len(seen) >= limit {
+				return len(seen)
+			}
+		}
+	}
+	return len(seen)
+}
+
+// ---------------------------------------------------------------------------
+// The emulator's dev routes
+
+// mail is a message of GET /dev/outbox.
+type mail struct {
+	ID      string    `json:"id"`
+	To      string    `json:"to"`
+	Subject string    `json:"subject"`
+	Kind    string    `json:"kind"`
+	Link    string    `json:"link"`
+	Code    string    `json:"code"`
+	SentAt  time.Time `json:"sent_at"`
+}
+
+// session is an entry of GET /dev/sessions.
+type session struct {
+	SessionID string   `json:"session_id"`
+	UserID    string   `json:"user_id"`
+	Email     string   `json:"email"`
+	Status    string   `json:"status"`
+	Factors   []string `json:"factors"`
+}
+
+// httpClient talks to the loopback emulator directly, never through a proxy.
+var httpClient = &http.Client{
+	Timeout:   10 * time.Second,
+	Transport: &http.Transport{Proxy: nil},
+}
+
+// emulator is the demo emulator of one set of app directories.
+type emulator struct{ base string }
+
+func (e emulator) getJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	resp, err := httpClient.Get(e.base + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s: %s", path, resp.Status, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("GET %s: %v: %s", path, err, body)
+	}
+}
+
+func (e emulator) post(t *testing.T, path, body string) {
+	t.Helper()
+	resp, err := httpClient.Post(e.base+path, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s %s: %s: %s", path, body, resp.Status, b)
+	}
+}
+
+func (e emulator) outbox(t *testing.T, to string) []mail {
+	t.Helper()
+	var m []mail
+	path := "/dev/outbox"
+	if to != "" {
+		path += "?to=" + url.QueryEscape(to)
+	}
+	e.getJSON(t, path, &m)
+	return m
+}
+
+func (e emulator) sessions(t *testing.T) []session {
+	t.Helper()
+	var s []session
+	e.getJSON(t, "/dev/sessions", &s)
+	return s
+}
+
+// active returns the active sessions.
+func (e emulator) active(t *testing.T) []session {
+	t.Helper()
+	var out []session
+	for _, s := range e.sessions(t) {
+		if s.Status == "active" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// waitMail waits for a message to `to` of one of kinds whose id is not in
+// seen, and adds it to seen.
+func (h *harness) waitMail(t *testing.T, e emulator, to string, seen map[string]bool, kinds ...string) mail {
+	t.Helper()
+	deadline := time.Now().Add(waitShort)
+	for {
+		for _, m := range e.outbox(t, to) {
+			if seen[m.ID] || !contains(kinds, m.Kind) {
+				continue
+			}
+			seen[m.ID] = true
+			if m.Link != "" {
+				if u, err := url.Parse(m.Link); err == nil && u.Query().Get("token") != "" {
+					h.secrets = append(h.secrets, u.Query().Get("token"))
+				}
+			}
+			return m
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no new %v email to %s within %s; outbox: %+v", kinds, to, waitShort, e.outbox(t, ""))
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ---------------------------------------------------------------------------
+// Chromium
+
+var headingRE = regexp.MustCompile(`<h1 id="heading">([^<]*)</h1>`)
+
+// page is what headless Chromium shows after following a link.
+type page struct {
+	dom     string
+	heading string // the listener page's <h1 id="heading">, or ""
+}
+
+// chromium opens link in a fresh headless Chromium, which follows the
+// emulator's redirect to the app's loopback listener, and returns the final
+// DOM.
+func (h *harness) chromium(t *testing.T, link string) page {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "chromium",
+		"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--disable-quic", "--user-data-dir="+filepath.Join(dir, "profile"),
+		"--dump-dom", link)
+	cmd.Env = []string{
+		"HOME=" + privateDir(t, dir, "home"),
+		"XDG_CONFIG_HOME=" + privateDir(t, dir, "config"),
+		"XDG_CACHE_HOME=" + privateDir(t, dir, "cache"),
+		"PATH=" + os.Getenv("PATH"),
+		"LANG=C.UTF-8",
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium --dump-dom: %v\n%s", err, lastLines(e.String(), 15))
+	}
+	p := page{dom: o.String()}
+	if m := headingRE.FindStringSubmatch(p.dom); m != nil {
+		p.heading = html.UnescapeString(m[1])
+	}
+	return p
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ---------------------------------------------------------------------------
+// Ports
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// waitClosed waits until nothing accepts connections on 127.0.0.1:port.
+func waitClosed(t *testing.T, port int) {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("something still listens on %s", addr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
