@@ -98,8 +98,11 @@ bench: deps-test
 	$(GO) run ./cmd/magiclink/bench
 
 ## package: a Linux desktop package (tar.xz with .desktop file and icon)
+# The fyne tool bumps Build in FyneApp.toml after packaging; keep the file as committed.
 package: deps-run
-	cd cmd/magiclink && $(GO) run $(FYNE_TOOL) package --os linux --release
+	cp FyneApp.toml FyneApp.toml.orig
+	cd cmd/magiclink && $(GO) run $(FYNE_TOOL) package --os linux --release --app-version $(VERSION); \
+		status=$$?; cd ../.. && mv FyneApp.toml.orig FyneApp.toml && exit $$status
 	@ls -l cmd/magiclink/*.tar.xz
 
 clean:
