@@ -73,6 +73,7 @@ type harness struct {
 	bus     string // address of the private D-Bus session bus
 
 	secrets []string // tokens that must never appear in the app's logs
+	codes   []string // one-time codes, likewise
 	logs    []string // every log file the app wrote
 	starts  int      // app launches, for log file names
 }
@@ -145,7 +146,9 @@ type proc struct {
 // of owner (t itself, or a parent test for a process that outlives t).
 func startProc(t, owner *testing.T, name string, cmd *exec.Cmd) *proc {
 	t.Helper()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own process group, and killed with the test binary even when it
+	// dies without running cleanups (e.g. -timeout).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
@@ -558,6 +561,17 @@ func (h *harness) waitTitle(t *testing.T, a *appProc, want string, timeout time.
 	}
 }
 
+// fail ends the test with the app's current window title and log tail.
+func (h *harness) fail(t *testing.T, a *appProc, format string, args ...any) {
+	t.Helper()
+	_, title := h.window()
+	msg := fmt.Sprintf(format, args...)
+	if a == nil {
+		t.Fatalf("%s\ncurrent title %q", msg, title)
+	}
+	t.Fatalf("%s\ncurrent title %q (app exited: %v); app stderr tail:\n%s", msg, title, a.exited(), tail(a.stderr, 20))
+}
+
 // holdTitle requires the title to stay want for d.
 func (h *harness) holdTitle(t *testing.T, a *appProc, want string, d time.Duration) string {
 	t.Helper()
@@ -749,6 +763,9 @@ func (h *harness) waitMail(t *testing.T, e emulator, to string, seen map[string]
 				continue
 			}
 			seen[m.ID] = true
+			if m.Code != "" {
+				h.codes = append(h.codes, m.Code)
+			}
 			if m.Link != "" {
 				if u, err := url.Parse(m.Link); err == nil && u.Query().Get("token") != "" {
 					h.secrets = append(h.secrets, u.Query().Get("token"))
@@ -803,7 +820,7 @@ func (h *harness) chromium(t *testing.T, link string) page {
 		"PATH=" + os.Getenv("PATH"),
 		"LANG=C.UTF-8",
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	var o, e bytes.Buffer
@@ -840,20 +857,23 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// waitClosed waits until nothing accepts connections on 127.0.0.1:port.
+// waitClosed waits until nothing accepts connections on port of either
+// loopback address (the app's listener binds both).
 func waitClosed(t *testing.T, port int) {
 	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err != nil {
-			return
+	for _, host := range []string{"127.0.0.1", "::1"} {
+		addr := net.JoinHostPort(host, fmt.Sprint(port))
+		for {
+			c, err := net.DialTimeout("tcp", addr, time.Second)
+			if err != nil {
+				break
+			}
+			c.Close()
+			if time.Now().After(deadline) {
+				t.Fatalf("the loopback listener still accepts connections on %s", addr)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		c.Close()
-		if time.Now().After(deadline) {
-			t.Fatalf("something still listens on %s", addr)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -103,17 +104,23 @@ func (f *flow) requestLink(t *testing.T, email string) string {
 	h.waitTitle(t, f.app, demo(titleInbox), waitShort)
 	m := h.waitMail(t, f.emu, email, f.seen, "login", "signup")
 	if m.To != email || m.Link == "" {
-		t.Fatalf("link email = %+v, want one to %s with a link", m, email)
+		f.fail(t, "link email = %+v, want one to %s with a link", m, email)
 	}
 	return m.Link
 }
 
 // signedInPage requires Chromium's page to be the listener's success page.
-func signedInPage(t *testing.T, p page, email string) {
+func (h *harness) signedInPage(t *testing.T, a *appProc, p page, email string) {
 	t.Helper()
 	if p.heading != headingSignedIn || !strings.Contains(p.dom, "Signed in as "+email) {
-		t.Fatalf("browser page heading %q, want %q with \"Signed in as %s\"; DOM:\n%s", p.heading, headingSignedIn, email, p.dom)
+		h.fail(t, a, "browser page heading %q, want %q with \"Signed in as %s\"; DOM:\n%s", p.heading, headingSignedIn, email, p.dom)
 	}
+}
+
+// fail ends the step with the app's current window title and log tail.
+func (f *flow) fail(t *testing.T, format string, args ...any) {
+	t.Helper()
+	f.h.fail(t, f.app, format, args...)
 }
 
 // 1. A fresh demo launch shows the Sign in window.
@@ -124,7 +131,7 @@ func (f *flow) launchDemo(t *testing.T) {
 	t.Logf("Sign in window after %s", time.Since(f.app.started).Round(time.Millisecond))
 	h.screenshot(t, win, "01-sign-in")
 	if tok := h.storedToken(t); tok != "" {
-		t.Fatal("keyring has a session before anyone signed in")
+		f.fail(t, "keyring has a session before anyone signed in")
 	}
 }
 
@@ -138,10 +145,10 @@ func (f *flow) typeEmail(t *testing.T) {
 	h.screenshot(t, win, "02-check-inbox")
 	m := h.waitMail(t, f.emu, alice, f.seen, "login", "signup")
 	if m.Link == "" {
-		t.Fatalf("email has no link: %+v", m)
+		f.fail(t, "email has no link: %+v", m)
 	}
 	if all := f.emu.outbox(t, ""); len(all) != 1 {
-		t.Fatalf("outbox has %d messages, want 1: %+v", len(all), all)
+		f.fail(t, "outbox has %d messages, want 1: %+v", len(all), all)
 	}
 	f.link = m.Link
 }
@@ -150,13 +157,13 @@ func (f *flow) typeEmail(t *testing.T) {
 // keyring and the emulator has one active session.
 func (f *flow) openLink(t *testing.T) {
 	h := f.h
-	signedInPage(t, h.chromium(t, f.link), alice)
+	h.signedInPage(t, f.app, h.chromium(t, f.link), alice)
 	win := h.waitTitle(t, f.app, demo(titleSignedIn), waitShort)
 	h.screenshot(t, win, "03-signed-in")
 	f.token = h.waitStoredToken(t, "a session token", func(s string) bool { return s != "" })
 	ss := f.emu.sessions(t)
 	if len(ss) != 1 || ss[0].Status != "active" || ss[0].Email != alice {
-		t.Fatalf("sessions = %+v, want exactly one active session for %s", ss, alice)
+		f.fail(t, "sessions = %+v, want exactly one active session for %s", ss, alice)
 	}
 	f.session = ss[0].SessionID
 	waitClosed(t, f.redirPort) // the loopback listener is gone after sign-in
@@ -167,15 +174,15 @@ func (f *flow) linkReused(t *testing.T) {
 	h := f.h
 	p := h.chromium(t, f.link)
 	if p.heading == headingSignedIn || strings.Contains(p.dom, "Signed in as") {
-		t.Fatalf("reused link signed in again; DOM:\n%s", p.dom)
+		f.fail(t, "reused link signed in again; DOM:\n%s", p.dom)
 	}
 	t.Logf("reused link: heading %q, %d bytes of DOM", p.heading, len(p.dom))
 	if ss := f.emu.sessions(t); len(ss) != 1 || ss[0].SessionID != f.session || ss[0].Status != "active" {
-		t.Fatalf("sessions = %+v, want only %s, active", ss, f.session)
+		f.fail(t, "sessions = %+v, want only %s, active", ss, f.session)
 	}
 	h.holdTitle(t, f.app, demo(titleSignedIn), time.Second)
 	if tok := h.storedToken(t); tok != f.token {
-		t.Fatal("the stored session token changed after the link was reused")
+		f.fail(t, "the stored session token changed after the link was reused")
 	}
 }
 
@@ -195,14 +202,14 @@ func (f *flow) relaunchRestores(t *testing.T) {
 	// clear), so any message there now was sent by the relaunched app.
 	for _, m := range f.emu.outbox(t, "") {
 		if !before[m.ID] {
-			t.Fatalf("relaunch sent an email: %+v", m)
+			f.fail(t, "relaunch sent an email: %+v", m)
 		}
 	}
 	if ss := f.emu.active(t); len(ss) != 1 || ss[0].SessionID != f.session {
-		t.Fatalf("active sessions = %+v, want only %s", ss, f.session)
+		f.fail(t, "active sessions = %+v, want only %s", ss, f.session)
 	}
 	if tok := h.storedToken(t); tok == "" {
-		t.Fatal("keyring entry gone after relaunch")
+		f.fail(t, "keyring entry gone after relaunch")
 	}
 }
 
@@ -213,7 +220,7 @@ func (f *flow) stytchUnreachable(t *testing.T) {
 	f.app.quit(t)
 	stored := h.storedToken(t)
 	if stored == "" {
-		t.Fatal("no stored session before the offline launch")
+		f.fail(t, "no stored session before the offline launch")
 	}
 	closed := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
 	a := h.launch(t, f.top, "unreachable", f.dirs, h.env(f.dirs, h.bus,
@@ -239,14 +246,14 @@ func (f *flow) stytchUnreachable(t *testing.T) {
 	t.Logf("Offline %s after start", time.Since(a.started).Round(time.Millisecond))
 	h.screenshot(t, win, "06-offline")
 	if tok := h.storedToken(t); tok != stored {
-		t.Fatal("the stored session changed while offline")
+		f.fail(t, "the stored session changed while offline")
 	}
 	a.quit(t)
 	if b, _ := os.ReadFile(a.stdout); len(b) != 0 {
-		t.Fatalf("stdout outside demo mode = %q, want nothing", b)
+		f.fail(t, "stdout outside demo mode = %q, want nothing", b)
 	}
 	if tok := h.storedToken(t); tok != stored {
-		t.Fatal("the stored session is gone after the offline run")
+		f.fail(t, "the stored session is gone after the offline run")
 	}
 }
 
@@ -265,11 +272,11 @@ func (f *flow) signOutKeyboard(t *testing.T) {
 	h.waitStoredToken(t, "removal of the session", func(s string) bool { return s == "" })
 	for _, s := range f.emu.sessions(t) {
 		if s.SessionID == f.session && s.Status != "revoked" {
-			t.Fatalf("session %s is %q after sign-out, want revoked", s.SessionID, s.Status)
+			f.fail(t, "session %s is %q after sign-out, want revoked", s.SessionID, s.Status)
 		}
 	}
 	if len(f.emu.active(t)) != 0 {
-		t.Fatalf("active sessions after sign-out: %+v", f.emu.active(t))
+		f.fail(t, "active sessions after sign-out: %+v", f.emu.active(t))
 	}
 }
 
@@ -278,15 +285,24 @@ func (f *flow) signOutKeyboard(t *testing.T) {
 func (f *flow) expiredLink(t *testing.T) {
 	h := f.h
 	link := f.requestLink(t, alice)
-	f.emu.post(t, "/dev/clock", `{"advance":"2h"}`)
-	p := h.chromium(t, link)
+
+	// With the listener open again, step 2's link reaches Stytch, which
+	// refuses it: a link works once.
+	p := h.chromium(t, f.link)
 	if p.heading != headingExpired {
-		t.Fatalf("browser heading %q, want %q; DOM:\n%s", p.heading, headingExpired, p.dom)
+		f.fail(t, "used link: browser heading %q, want %q; DOM:\n%s", p.heading, headingExpired, p.dom)
+	}
+	h.holdTitle(t, f.app, demo(titleInbox), time.Second)
+
+	f.emu.post(t, "/dev/clock", `{"advance":"2h"}`)
+	p = h.chromium(t, link)
+	if p.heading != headingExpired {
+		f.fail(t, "expired link: browser heading %q, want %q; DOM:\n%s", p.heading, headingExpired, p.dom)
 	}
 	win := h.holdTitle(t, f.app, demo(titleInbox), 1500*time.Millisecond)
 	h.screenshot(t, win, "08-expired-link")
 	if ss := f.emu.active(t); len(ss) != 0 {
-		t.Fatalf("an expired link created a session: %+v", ss)
+		f.fail(t, "an expired link created a session: %+v", ss)
 	}
 }
 
@@ -302,24 +318,24 @@ func (f *flow) linkAfterRestart(t *testing.T) {
 	f.launch(t, "demo-pkce")
 	fresh := f.requestLink(t, alice)
 	if fresh == old {
-		t.Fatal("the new run sent the old link")
+		f.fail(t, "the new run sent the old link")
 	}
 
 	p := h.chromium(t, old)
 	if p.heading != headingOtherDevice {
-		t.Fatalf("old link: heading %q, want %q; DOM:\n%s", p.heading, headingOtherDevice, p.dom)
+		f.fail(t, "old link: heading %q, want %q; DOM:\n%s", p.heading, headingOtherDevice, p.dom)
 	}
 	win = h.holdTitle(t, f.app, demo(titleInbox), time.Second)
 	h.screenshot(t, win, "09-old-link-refused")
 	if ss := f.emu.active(t); len(ss) != 0 {
-		t.Fatalf("the old link created a session: %+v", ss)
+		f.fail(t, "the old link created a session: %+v", ss)
 	}
 
-	signedInPage(t, h.chromium(t, fresh), alice)
+	h.signedInPage(t, f.app, h.chromium(t, fresh), alice)
 	win = h.waitTitle(t, f.app, demo(titleSignedIn), waitShort)
 	h.screenshot(t, win, "09-new-link-signed-in")
 	if ss := f.emu.active(t); len(ss) != 1 || ss[0].Email != alice {
-		t.Fatalf("active sessions = %+v, want one for %s", ss, alice)
+		f.fail(t, "active sessions = %+v, want one for %s", ss, alice)
 	}
 	h.waitStoredToken(t, "a session token", func(s string) bool { return s != "" })
 }
@@ -334,17 +350,19 @@ func (f *flow) oneTimeCode(t *testing.T) {
 	win = h.waitTitle(t, f.app, demo(titleInbox), waitShort)
 	// "Open demo inbox" has the focus; the code link is the last control,
 	// one Shift+Tab away. Enter activates it.
-	h.keys(t, win, "shift+Tab", "Return")
+	h.keys(t, win, "shift+Tab")
+	h.screenshot(t, win, "10-get-code-focused")
+	h.keys(t, win, "Return")
 	m := h.waitMail(t, f.emu, carol, f.seen, "otp")
 	if len(m.Code) != 6 || strings.Trim(m.Code, "0123456789") != "" {
-		t.Fatalf("otp email has code %q, want 6 digits", m.Code)
+		f.fail(t, "otp email has code %q, want 6 digits", m.Code)
 	}
 	h.screenshot(t, win, "10-code-entry")
 	h.typeText(t, win, m.Code) // the code entry has the focus; 6 digits submit
 	win = h.waitTitle(t, f.app, demo(titleSignedIn), waitShort)
 	h.screenshot(t, win, "10-code-signed-in")
 	if ss := f.emu.active(t); len(ss) != 1 || ss[0].Email != carol {
-		t.Fatalf("active sessions = %+v, want exactly one for %s", ss, carol)
+		f.fail(t, "active sessions = %+v, want exactly one for %s", ss, carol)
 	}
 	h.waitStoredToken(t, "a session token", func(s string) bool { return s != "" })
 	waitClosed(t, f.redirPort) // the pending link's listener was cancelled
@@ -368,19 +386,19 @@ func keyringUnavailable(t *testing.T, h *harness) {
 	h.keys(t, win, "Return")
 	h.waitTitle(t, a, demo(titleInbox), waitShort)
 	m := h.waitMail(t, emu, dave, map[string]bool{}, "login", "signup")
-	signedInPage(t, h.chromium(t, m.Link), dave)
+	h.signedInPage(t, a, h.chromium(t, m.Link), dave)
 	win = h.waitTitle(t, a, demo(titleSignedIn), waitShort)
 	h.screenshot(t, win, "11-no-keyring-signed-in")
 	if ss := emu.active(t); len(ss) != 1 || ss[0].Email != dave {
-		t.Fatalf("active sessions = %+v, want one for %s", ss, dave)
+		h.fail(t, a, "active sessions = %+v, want one for %s", ss, dave)
 	}
 	a.quit(t)
 	logs, _ := os.ReadFile(a.stderr)
 	if !strings.Contains(string(logs), "keyring") {
-		t.Fatalf("no keyring warning in the log:\n%s", logs)
+		h.fail(t, a, "no keyring warning in the log:\n%s", logs)
 	}
 	if tok := h.storedToken(t); tok != stored {
-		t.Fatal("the real keyring changed although the app could not reach it")
+		h.fail(t, a, "the real keyring changed although the app could not reach it")
 	}
 }
 
@@ -449,7 +467,8 @@ func goEnv(t *testing.T) []string {
 	return env
 }
 
-// 13. No magic-link token or session token in any log the app wrote.
+// 13. No magic-link token, session token or one-time code in any log the
+// app wrote.
 func logsHaveNoTokens(t *testing.T, h *harness) {
 	if len(h.secrets) == 0 {
 		t.Fatal("no tokens were collected to look for")
@@ -458,6 +477,12 @@ func logsHaveNoTokens(t *testing.T, h *harness) {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, c := range h.codes {
+			// The code as a word of its own, not a run of digits inside an id.
+			if regexp.MustCompile(`(^|[^0-9A-Za-z-])` + c + `([^0-9A-Za-z-]|$)`).Match(b) {
+				t.Errorf("%s contains a one-time code", path)
+			}
 		}
 		for _, s := range h.secrets {
 			if len(s) < 16 {
@@ -468,5 +493,5 @@ func logsHaveNoTokens(t *testing.T, h *harness) {
 			}
 		}
 	}
-	t.Logf("checked %d log files for %d tokens", len(h.logs), len(h.secrets))
+	t.Logf("checked %d log files for %d tokens and %d codes", len(h.logs), len(h.secrets), len(h.codes))
 }
