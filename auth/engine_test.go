@@ -666,3 +666,30 @@ func TestStartLoginValidatesBeforeAnyCall(t *testing.T) {
 		t.Fatal("an invalid address reached Stytch")
 	}
 }
+
+func TestPendingLoginExpiresWithTheLink(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	e := h.engine()
+	e.Start()
+	waitState(t, e, StateSignedOut)
+	if err := e.StartLogin("late@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, e, StateLinkSent)
+	link := h.lastLink("late@example.com")
+	e.mu.Lock()
+	l := e.login
+	e.mu.Unlock()
+	e.expireLogin(l) // what the LinkExpiry timer does
+	s := waitState(t, e, StateSignedOut)
+	if s.Err == nil || s.Err.Kind != KindLoginExpired || s.Email != "late@example.com" {
+		t.Fatalf("%+v", s)
+	}
+	// The verifier is gone and the listener closes: the link can't sign in here.
+	time.Sleep(ShutdownGrace / 2)
+	_, _ = httpGet(link)
+	if e.Snapshot().State == StateSignedIn || h.activeSessions() != 0 {
+		t.Fatal("an expired login signed in")
+	}
+}
