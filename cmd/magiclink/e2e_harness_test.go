@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -39,12 +40,10 @@ const (
 	demoProjectID  = "project-test-00000000-0000-0000-0000-000000000000"
 
 	// Window titles, the app's machine-checkable state.
-	titleSignIn    = "Magiclink — Sign in"
-	titleInbox     = "Magiclink — Check your inbox"
-	titleVerifying = "Magiclink — Verifying…"
-	titleSignedIn  = "Magiclink — Signed in"
-	titleRestoring = "Magiclink — Restoring…"
-	titleOffline   = "Magiclink — Offline"
+	titleSignIn   = "Magiclink — Sign in"
+	titleInbox    = "Magiclink — Check your inbox"
+	titleSignedIn = "Magiclink — Signed in"
+	titleOffline  = "Magiclink — Offline"
 
 	// Headings of the loopback listener's pages.
 	headingSignedIn    = "You're signed in"
@@ -759,7 +758,7 @@ func (h *harness) waitMail(t *testing.T, e emulator, to string, seen map[string]
 	deadline := time.Now().Add(waitShort)
 	for {
 		for _, m := range e.outbox(t, to) {
-			if seen[m.ID] || !contains(kinds, m.Kind) {
+			if seen[m.ID] || !slices.Contains(kinds, m.Kind) {
 				continue
 			}
 			seen[m.ID] = true
@@ -778,15 +777,6 @@ func (h *harness) waitMail(t *testing.T, e emulator, to string, seen map[string]
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ---------------------------------------------------------------------------
