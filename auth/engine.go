@@ -47,21 +47,22 @@ type Engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu       sync.Mutex
-	snap     Snapshot
-	store    TokenStore
-	token    string // the session token, in memory while signed in or offline
-	login    *pendingLogin
-	lastLn   *listener // the newest listener, possibly still closing
-	checkT   *time.Timer
-	retryT   *time.Timer
-	retryN   int
-	closed   bool
-	subs     map[int]*subscriber
-	nextSub  int
-	nextID   uint64
-	started  bool
-	verifyFn func() // test hook, called when a verification starts
+	mu        sync.Mutex
+	snap      Snapshot
+	store     TokenStore
+	noKeyring bool   // the keyring failed; the session lives in memory only
+	token     string // the session token, in memory while signed in or offline
+	login     *pendingLogin
+	lastLn    *listener // the newest listener, possibly still closing
+	checkT    *time.Timer
+	retryT    *time.Timer
+	retryN    int
+	closed    bool
+	subs      map[int]*subscriber
+	nextSub   int
+	nextID    uint64
+	started   bool
+	verifyFn  func() // test hook, called when a verification starts
 }
 
 // New validates cfg, fills its defaults and builds an engine in state

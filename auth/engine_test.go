@@ -556,6 +556,9 @@ func TestKeyringFailingStillSignsIn(t *testing.T) {
 	if s.Profile == nil || s.Profile.Email != "nokeyring@example.com" {
 		t.Fatalf("%+v", s)
 	}
+	if !strings.Contains(s.Notice, "sign in again next time") {
+		t.Fatalf("signed in without the no-keyring notice: %q", s.Notice)
+	}
 	e.Logout()
 	waitState(t, e, StateSignedOut)
 	if h.activeSessions() != 0 {

@@ -506,13 +506,18 @@ func (e *Engine) storeToken(store TokenStore, token string) string {
 	defer cancel()
 	err := store.Set(ctx, token)
 	if err == nil {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.noKeyring {
+			return noKeyringNotice
+		}
 		return ""
 	}
 	e.log.Warn("could not save the session in the keyring; keeping it in memory", "err", err)
 	mem := &MemoryStore{}
 	_ = mem.Set(ctx, token)
 	e.mu.Lock()
-	e.store = mem
+	e.store, e.noKeyring = mem, true
 	e.mu.Unlock()
 	return noKeyringNotice
 }

@@ -32,7 +32,7 @@ func (e *Engine) restore() {
 	case err != nil:
 		e.log.Warn("keyring unavailable; sessions will not be remembered", "err", err)
 		e.mu.Lock()
-		e.store = &MemoryStore{}
+		e.store, e.noKeyring = &MemoryStore{}, true
 		e.mu.Unlock()
 		e.setSignedOut(nil, "This computer's keyring isn't available, so your sign-in won't be remembered after you quit. "+
 			"On Linux, install and unlock a Secret Service such as GNOME Keyring or KWallet.")

@@ -177,8 +177,10 @@ func (u *UI) openURL(url string) {
 
 // savePrefEmail remembers the last used address (never a token).
 func (u *UI) savePrefEmail(email string) {
-	if email != "" {
-		u.app.Preferences().SetString(prefLastEmail, email)
+	// Write only on change: every write rewrites the preferences file, which
+	// Fyne's file watcher then reloads.
+	if p := u.app.Preferences(); email != "" && p.String(prefLastEmail) != email {
+		p.SetString(prefLastEmail, email)
 	}
 }
 
