@@ -95,7 +95,7 @@ e2e:
 
 ## bench: performance comparison with an empty Fyne window (not part of test)
 bench: deps-test
-	$(GO) run ./cmd/magiclink/bench
+	$(GO) run ./cmd/magiclink-bench $(BENCH_ARGS)
 
 ## package: a Linux desktop package (tar.xz with .desktop file and icon)
 # The fyne tool bumps Build in FyneApp.toml after packaging; keep the file as committed.

@@ -7,7 +7,7 @@
 set -eu
 
 run_pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev wayland-protocols"
-test_pkgs="xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools chromium xdotool x11-utils imagemagick"
+test_pkgs="xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools chromium xdotool x11-utils x11-apps imagemagick"
 
 case "${1:-run}" in
 run) want="$run_pkgs" ;;
