@@ -19,7 +19,7 @@ func paste(e *codeEntry, text string) {
 
 func TestCode_RequestThenTypeDigits(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
-	v := h.ui.inbox
+	v := h.ui.inboxView()
 	s := linkSent("ada@example.com")
 	h.eng.push(s)
 	wantVisible(t, "get a code link", v.getCode, true)
@@ -90,7 +90,7 @@ func TestCode_RequestThenTypeDigits(t *testing.T) {
 func TestCode_PasteFormattedCode(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
 	h.eng.push(withCode(linkSent("ada@example.com")))
-	e := h.ui.inbox.code.entry
+	e := h.ui.inboxView().code.entry
 	for i, in := range []string{"123-456", "123 456", " 1 2 3 4 5 6 ", "Your code: 123456.", "1234567"} {
 		e.SetText("")
 		paste(e, in)
@@ -110,7 +110,7 @@ func TestCode_PasteFormattedCode(t *testing.T) {
 func TestCode_PasteLettersOnlyIgnored(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
 	h.eng.push(withCode(linkSent("ada@example.com")))
-	e := h.ui.inbox.code.entry
+	e := h.ui.inboxView().code.entry
 	paste(e, "abc")
 	test.Type(e, "12")
 	paste(e, "3-4")
@@ -122,7 +122,7 @@ func TestCode_PasteLettersOnlyIgnored(t *testing.T) {
 
 func TestCode_WrongCodeClearsEntryAndShowsMessage(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
-	c := h.ui.inbox.code
+	c := h.ui.inboxView().code
 	s := withCode(linkSent("ada@example.com"))
 	h.eng.push(s)
 	test.Type(c.entry, "111111")
@@ -131,7 +131,7 @@ func TestCode_WrongCodeClearsEntryAndShowsMessage(t *testing.T) {
 	h.eng.push(s)
 	wantText(t, "code error", c.invalid, s.Err.Message)
 	wantVisible(t, "code error", c.invalid, true)
-	wantVisible(t, "top error", h.ui.inbox.err, false)
+	wantVisible(t, "top error", h.ui.inboxView().err, false)
 	if c.entry.Text != "" {
 		t.Fatalf("code entry = %q after a wrong code", c.entry.Text)
 	}
@@ -151,7 +151,7 @@ func TestCode_WrongCodeClearsEntryAndShowsMessage(t *testing.T) {
 
 func TestCode_SynchronousErrors(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
-	c := h.ui.inbox.code
+	c := h.ui.inboxView().code
 	h.eng.push(withCode(linkSent("ada@example.com")))
 
 	test.Type(c.entry, "12")
@@ -166,7 +166,7 @@ func TestCode_SynchronousErrors(t *testing.T) {
 
 func TestCode_RequestFailureShowsError(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
-	v := h.ui.inbox
+	v := h.ui.inboxView()
 	s := linkSent("ada@example.com")
 	h.eng.push(s)
 
@@ -192,9 +192,9 @@ func TestCode_OnlyCodePending(t *testing.T) {
 	s := withCode(linkSent("ada@example.com"))
 	s.Link = auth.Pending{}
 	h.eng.push(s)
-	h.wantView(h.ui.inbox)
-	h.wantFocused(h.ui.inbox.code.entry)
-	wantText(t, "link expiry", h.ui.inbox.expiry, linkExpiredText)
+	h.wantView(h.ui.inboxView())
+	h.wantFocused(h.ui.inboxView().code.entry)
+	wantText(t, "link expiry", h.ui.inboxView().expiry, linkExpiredText)
 }
 
 func TestCode_SendingWhilePendingStaysOnInbox(t *testing.T) {
@@ -203,16 +203,16 @@ func TestCode_SendingWhilePendingStaysOnInbox(t *testing.T) {
 	h.eng.push(s)
 	s.State = auth.StateSending
 	h.eng.push(s)
-	h.wantView(h.ui.inbox)
+	h.wantView(h.ui.inboxView())
 	h.wantTitle("Magiclink — Check your inbox")
-	wantVisible(t, "progress", h.ui.inbox.busy, true)
+	wantVisible(t, "progress", h.ui.inboxView().busy, true)
 }
 
 // The engine shows Verifying while it checks a code and comes back to
 // "Check your inbox" with the error when the code is wrong.
 func TestCode_WrongCodeAfterVerifying(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
-	c := h.ui.inbox.code
+	c := h.ui.inboxView().code
 	s := withCode(linkSent("ada@example.com"))
 	h.eng.push(s)
 	test.Type(c.entry, "123456")

@@ -23,7 +23,7 @@ func withCode(s auth.Snapshot) auth.Snapshot {
 
 func TestInbox_AddressCountdownAndResendCooldown(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
-	v := h.ui.inbox
+	v := h.ui.inboxView()
 	h.eng.push(linkSent("ada@example.com"))
 
 	h.wantTitle("Magiclink — Check your inbox")
@@ -70,21 +70,21 @@ func TestInbox_BusyDisablesResend(t *testing.T) {
 	s.Link.ResendAt = time.Time{}
 	s.Busy = true
 	h.eng.push(s)
-	wantVisible(t, "progress", h.ui.inbox.busy, true)
-	if !h.ui.inbox.resendB.Disabled() {
+	wantVisible(t, "progress", h.ui.inboxView().busy, true)
+	if !h.ui.inboxView().resendB.Disabled() {
 		t.Fatal("resend enabled while busy")
 	}
 	s.Busy = false
 	h.eng.push(s)
-	wantVisible(t, "progress", h.ui.inbox.busy, false)
-	if h.ui.inbox.resendB.Disabled() {
+	wantVisible(t, "progress", h.ui.inboxView().busy, false)
+	if h.ui.inboxView().resendB.Disabled() {
 		t.Fatal("resend disabled after the request finished")
 	}
 }
 
 func TestInbox_ProviderButtonOpensInbox(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
-	v := h.ui.inbox
+	v := h.ui.inboxView()
 	h.eng.push(linkSent("Ada.Lovelace@GMail.com"))
 
 	wantVisible(t, "provider button", v.openB, true)
@@ -107,7 +107,7 @@ func TestInbox_ProviderButtonOpensInbox(t *testing.T) {
 
 func TestInbox_DemoInboxButton(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{Demo: true, DemoInboxURL: "http://127.0.0.1:4455/inbox"})
-	v := h.ui.inbox
+	v := h.ui.inboxView()
 	h.eng.push(linkSent("ada@gmail.com"))
 
 	h.wantTitle("Magiclink — Check your inbox (demo)")
@@ -124,7 +124,7 @@ func TestInbox_BrowserFailureShownInPlace(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
 	h.openFn = func(string) error { return errBrowser }
 	h.eng.push(linkSent("ada@outlook.com"))
-	test.Tap(h.ui.inbox.openB)
+	test.Tap(h.ui.inboxView().openB)
 	h.waitOpened()
 	h.spawns.Wait()
 	want := "Couldn't open the browser. Open " + outlook.URL + " yourself."
@@ -139,11 +139,11 @@ func TestInbox_CancelByButtonAndEscape(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
 	h.eng.push(linkSent("ada@example.com"))
 
-	test.Tap(h.ui.inbox.cancelB)
+	test.Tap(h.ui.inboxView().cancelB)
 	h.wantCalls("Cancel")
 
 	// Escape with a button focused …
-	h.ui.focus(h.ui.inbox.cancelB)
+	h.ui.focus(h.ui.inboxView().cancelB)
 	h.key(fyne.KeyEscape)
 	// … and with nothing focused.
 	h.ui.Window().Canvas().Unfocus()
@@ -152,8 +152,8 @@ func TestInbox_CancelByButtonAndEscape(t *testing.T) {
 
 	// The engine answers with SignedOut: back to the form, entry focused.
 	h.eng.push(auth.Snapshot{State: auth.StateSignedOut})
-	h.wantView(h.ui.signIn)
-	h.wantFocused(h.ui.signIn.entry)
+	h.wantView(h.ui.signInView())
+	h.wantFocused(h.ui.signInView().entry)
 	h.wantTitle("Magiclink — Sign in")
 
 	// Escape does nothing on the sign-in form.
@@ -169,10 +169,10 @@ func TestInbox_EngineErrorsShownInPlace(t *testing.T) {
 	s := linkSent("ada@example.com")
 	s.Err = &auth.Error{Kind: auth.KindOtherDevice, Message: "That link was requested by another device or an earlier run of this app. Open the newest link on this computer."}
 	h.eng.push(s)
-	wantText(t, "error", h.ui.inbox.err, s.Err.Message)
+	wantText(t, "error", h.ui.inboxView().err, s.Err.Message)
 	s.Err = nil
 	h.eng.push(s)
-	wantVisible(t, "error", h.ui.inbox.err, false)
+	wantVisible(t, "error", h.ui.inboxView().err, false)
 }
 
 func TestProviderFor(t *testing.T) {

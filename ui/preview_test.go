@@ -82,8 +82,8 @@ func previewScenes() []previewScene {
 		{"signin_demo", Options{Demo: true, DemoInboxURL: "http://127.0.0.1:9/inbox"}, push(auth.Snapshot{State: auth.StateSignedOut, Email: "ada@example.com"})},
 		{"signin_invalid", Options{}, func(h *harness) {
 			h.eng.push(auth.Snapshot{})
-			h.ui.signIn.entry.SetText("ada@")
-			h.ui.signIn.submit()
+			h.ui.signInView().entry.SetText("ada@")
+			h.ui.signInView().submit()
 		}},
 		{"signin_error", Options{}, push(auth.Snapshot{Email: "ada@example.com", Err: &auth.Error{Kind: auth.KindRateLimited, Message: "Too many attempts. Wait a minute, then try again."}})},
 		{"signin_notice", Options{}, push(auth.Snapshot{Email: "ada@example.com", Notice: "This computer's keyring isn't available, so your sign-in won't be remembered after you quit."})},

@@ -28,21 +28,21 @@ func TestSignedIn_AfterLinkShowsProfileAndRaisesWindow(t *testing.T) {
 	h.eng.push(linkSent("ada@example.com"))
 	h.eng.push(auth.Snapshot{State: auth.StateVerifying, Email: "ada@example.com"})
 	h.wantTitle("Magiclink — Verifying…")
-	wantText(t, "busy title", h.ui.busy.title, verifyingText)
+	wantText(t, "busy title", h.ui.busyView().title, verifyingText)
 	if h.ticker.isRunning() {
 		t.Fatal("ticker running while verifying")
 	}
 
 	h.eng.push(signedIn(ada()))
 	h.wantTitle("Magiclink — Signed in")
-	h.wantView(h.ui.prof)
+	h.wantView(h.ui.profileView())
 	select {
 	case <-h.raised:
 	default:
 		t.Fatal("window not brought to the front after sign-in")
 	}
 
-	v := h.ui.prof
+	v := h.ui.profileView()
 	wantText(t, "name", v.title, "Ada Lovelace")
 	wantText(t, "email", v.email, "ada@example.com")
 	wantText(t, "verified", v.verified, verifiedText)
@@ -74,7 +74,7 @@ func TestSignedIn_AfterLinkShowsProfileAndRaisesWindow(t *testing.T) {
 func TestSignedIn_AfterRestoreDoesNotRaise(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{State: auth.StateRestoring}, Options{})
 	h.wantTitle("Magiclink — Restoring…")
-	wantText(t, "busy title", h.ui.busy.title, restoringText)
+	wantText(t, "busy title", h.ui.busyView().title, restoringText)
 	h.eng.push(signedIn(ada()))
 	h.wantTitle("Magiclink — Signed in")
 	select {
@@ -89,7 +89,7 @@ func TestProfile_MinimalProfileAndNotice(t *testing.T) {
 	s := signedIn(p)
 	s.Notice = "No system keyring is available, so you'll need to sign in again next time."
 	h := newHarness(t, s, Options{})
-	v := h.ui.prof
+	v := h.ui.profileView()
 	wantText(t, "title", v.title, "Welcome")
 	wantText(t, "verified", v.verified, unverifiedTxt)
 	wantVisible(t, "name row", v.name, false)
@@ -102,18 +102,18 @@ func TestProfile_MinimalProfileAndNotice(t *testing.T) {
 
 func TestProfile_CopyUserID(t *testing.T) {
 	h := newHarness(t, signedIn(ada()), Options{})
-	test.Tap(h.ui.prof.copyB)
+	test.Tap(h.ui.profileView().copyB)
 	if got := h.app.Clipboard().Content(); got != ada().UserID {
 		t.Fatalf("clipboard = %q", got)
 	}
-	if h.ui.prof.copyB.Text != copiedText {
-		t.Fatalf("copy button = %q", h.ui.prof.copyB.Text)
+	if h.ui.profileView().copyB.Text != copiedText {
+		t.Fatalf("copy button = %q", h.ui.profileView().copyB.Text)
 	}
 }
 
 func TestProfile_SignOut(t *testing.T) {
 	h := newHarness(t, signedIn(ada()), Options{})
-	v := h.ui.prof
+	v := h.ui.profileView()
 	test.Tap(v.signOutB)
 	h.wantCalls("Logout")
 
@@ -130,10 +130,10 @@ func TestProfile_SignOut(t *testing.T) {
 	h.eng.push(auth.Snapshot{State: auth.StateSignedOut, Email: "ada@example.com",
 		Err: &auth.Error{Kind: auth.KindRevokeFailed, Message: "Signed out on this computer, but Stytch couldn't be reached to end the session."}})
 	h.wantTitle("Magiclink — Sign in")
-	h.wantFocused(h.ui.signIn.entry)
-	wantText(t, "error", h.ui.signIn.err, "Signed out on this computer, but Stytch couldn't be reached to end the session.")
-	if h.ui.signIn.entry.Text != "ada@example.com" {
-		t.Fatalf("entry = %q after sign-out", h.ui.signIn.entry.Text)
+	h.wantFocused(h.ui.signInView().entry)
+	wantText(t, "error", h.ui.signInView().err, "Signed out on this computer, but Stytch couldn't be reached to end the session.")
+	if h.ui.signInView().entry.Text != "ada@example.com" {
+		t.Fatalf("entry = %q after sign-out", h.ui.signInView().entry.Text)
 	}
 }
 
@@ -146,7 +146,7 @@ func TestKeyboard_TabReachesSignOut(t *testing.T) {
 
 			var reached bool
 			for i := 0; i < 10 && !reached; i++ {
-				reached = h.tab() == h.ui.prof.signOutB
+				reached = h.tab() == h.ui.profileView().signOutB
 			}
 			if !reached {
 				t.Fatal("Tab never reached Sign out")
@@ -160,7 +160,7 @@ func TestKeyboard_TabReachesSignOut(t *testing.T) {
 func TestKeyboard_ShiftTabReachesSignOut(t *testing.T) {
 	h := newHarness(t, signedIn(ada()), Options{})
 	h.ui.Window().Canvas().FocusPrevious()
-	if h.ui.Window().Canvas().Focused() != h.ui.prof.signOutB {
+	if h.ui.Window().Canvas().Focused() != h.ui.profileView().signOutB {
 		t.Fatal("Shift-Tab from nothing should land on Sign out, the last control")
 	}
 }
@@ -170,7 +170,7 @@ func TestKeyboard_InboxTabOrder(t *testing.T) {
 	s := linkSent("ada@gmail.com")
 	s.Link.ResendAt = time.Time{}
 	h.eng.push(s)
-	v := h.ui.inbox
+	v := h.ui.inboxView()
 	h.wantFocused(v.openB)
 	want := []fyne.Focusable{v.resendB, v.cancelB, v.getCode, v.openB}
 	for i, w := range want {
@@ -182,11 +182,11 @@ func TestKeyboard_InboxTabOrder(t *testing.T) {
 
 func TestRestoringOfflineAndRetry(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{State: auth.StateRestoring}, Options{})
-	h.wantView(h.ui.busy)
+	h.wantView(h.ui.busyView())
 
 	s := auth.Snapshot{State: auth.StateOffline, Email: "ada@example.com", Profile: ada(), RetryAt: t0.Add(12 * time.Second)}
 	h.eng.push(s)
-	v := h.ui.off
+	v := h.ui.offlineView()
 	h.wantTitle("Magiclink — Offline")
 	wantText(t, "message", v.message, offlineDefault+". Check your internet connection.")
 	wantText(t, "next", v.next, "Trying again at 18:50:12 (in 0:12)")
@@ -212,7 +212,7 @@ func TestRestoringOfflineAndRetry(t *testing.T) {
 	}
 
 	h.eng.push(signedIn(ada()))
-	h.wantView(h.ui.prof)
+	h.wantView(h.ui.profileView())
 	if h.ticker.isRunning() {
 		t.Fatal("ticker still running on the profile")
 	}
@@ -262,14 +262,14 @@ func TestErrorsShownInPlace(t *testing.T) {
 			s     auth.Snapshot
 			where fyne.CanvasObject
 		}{
-			{auth.Snapshot{State: auth.StateSignedOut, Err: e}, h.ui.signIn.err},
-			{func() auth.Snapshot { s := linkSent("a@example.com"); s.Err = e; return s }(), h.ui.inbox.err},
-			{func() auth.Snapshot { s := signedIn(ada()); s.Err = e; return s }(), h.ui.prof.err},
-			{auth.Snapshot{State: auth.StateOffline, Err: e}, h.ui.off.message},
+			{auth.Snapshot{State: auth.StateSignedOut, Err: e}, h.ui.signInView().err},
+			{func() auth.Snapshot { s := linkSent("a@example.com"); s.Err = e; return s }(), h.ui.inboxView().err},
+			{func() auth.Snapshot { s := signedIn(ada()); s.Err = e; return s }(), h.ui.profileView().err},
+			{auth.Snapshot{State: auth.StateOffline, Err: e}, h.ui.offlineView().message},
 		}
 		if isCodeError(k) {
 			cases[1].s = withCode(cases[1].s)
-			cases[1].where = h.ui.inbox.code.invalid
+			cases[1].where = h.ui.inboxView().code.invalid
 		}
 		for _, c := range cases {
 			h.eng.push(c.s)
@@ -280,7 +280,7 @@ func TestErrorsShownInPlace(t *testing.T) {
 	}
 	// An error without a message never shows internals.
 	h.eng.push(auth.Snapshot{Err: &auth.Error{Kind: auth.KindUnknown, Cause: errBrowser}})
-	wantText(t, "error", h.ui.signIn.err, "Something went wrong. Please try again.")
+	wantText(t, "error", h.ui.signInView().err, "Something went wrong. Please try again.")
 }
 
 func TestClose_UnsubscribesAndStopsTicker(t *testing.T) {

@@ -33,29 +33,66 @@ const (
 	titleOffline   = "Offline"
 )
 
-// screen picks the view and title for s.
+// screen picks the view and title for s, building the view on first use.
 func (u *UI) screen(s auth.Snapshot) (view, string) {
 	switch s.State {
 	case auth.StateSending:
 		// A code request or resend while a login is pending stays on
 		// "Check your inbox"; a first request shows the busy sign-in form.
 		if s.Link.Active || s.Code.Active {
-			return u.inbox, titleInbox
+			return u.inboxView(), titleInbox
 		}
-		return u.signIn, titleSignIn
+		return u.signInView(), titleSignIn
 	case auth.StateLinkSent:
-		return u.inbox, titleInbox
+		return u.inboxView(), titleInbox
 	case auth.StateVerifying:
-		return u.busy, titleVerifying
+		return u.busyView(), titleVerifying
 	case auth.StateSignedIn:
-		return u.prof, titleSignedIn
+		return u.profileView(), titleSignedIn
 	case auth.StateRestoring:
-		return u.busy, titleRestoring
+		return u.busyView(), titleRestoring
 	case auth.StateOffline:
-		return u.off, titleOffline
+		return u.offlineView(), titleOffline
 	default:
-		return u.signIn, titleSignIn
+		return u.signInView(), titleSignIn
 	}
+}
+
+// The view getters build each view once, when it is first shown.
+
+func (u *UI) signInView() *signInView {
+	if u.signIn == nil {
+		u.signIn = newSignInView(u)
+	}
+	return u.signIn
+}
+
+func (u *UI) inboxView() *inboxView {
+	if u.inbox == nil {
+		u.inbox = newInboxView(u)
+	}
+	return u.inbox
+}
+
+func (u *UI) busyView() *busyView {
+	if u.busy == nil {
+		u.busy = newBusyView()
+	}
+	return u.busy
+}
+
+func (u *UI) profileView() *profileView {
+	if u.prof == nil {
+		u.prof = newProfileView(u)
+	}
+	return u.prof
+}
+
+func (u *UI) offlineView() *offlineView {
+	if u.off == nil {
+		u.off = newOfflineView(u)
+	}
+	return u.off
 }
 
 // title is the window title for a screen, e.g. "Magiclink — Sign in (demo)".
@@ -74,8 +111,8 @@ func (u *UI) apply(s auth.Snapshot) {
 	u.snap, u.applied = s, true
 
 	v, screen := u.screen(s)
-	if v == u.busy {
-		u.busy.setMode(s.State)
+	if b, ok := v.(*busyView); ok {
+		b.setMode(s.State)
 	}
 	changed := v != u.current
 	if changed {

@@ -26,7 +26,7 @@ type shell struct {
 func newShell(opts Options) *shell {
 	s := &shell{body: container.NewStack(), problem: newCallout(calloutWarning, "")}
 
-	logo := canvas.NewImageFromResource(Icon())
+	logo := canvas.NewImageFromResource(smallIcon())
 	logo.FillMode = canvas.ImageFillContain
 	logo.SetMinSize(fyne.NewSquareSize(28))
 	name := widget.NewLabelWithStyle(opts.AppName, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

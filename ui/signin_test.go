@@ -18,9 +18,9 @@ func TestSignIn_FocusTitleAndPrefill(t *testing.T) {
 	h.start(Options{})
 
 	h.wantTitle("Magiclink — Sign in")
-	h.wantView(h.ui.signIn)
-	h.wantFocused(h.ui.signIn.entry)
-	if got := h.ui.signIn.entry.Text; got != "ada@example.com" {
+	h.wantView(h.ui.signInView())
+	h.wantFocused(h.ui.signInView().entry)
+	if got := h.ui.signInView().entry.Text; got != "ada@example.com" {
 		t.Fatalf("prefilled email = %q", got)
 	}
 	if h.ticker.isRunning() {
@@ -49,14 +49,14 @@ func TestSignIn_TypeEmailAndPressEnter(t *testing.T) {
 
 func TestSignIn_ButtonSubmits(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
-	h.ui.signIn.entry.SetText("ada@example.com")
-	test.Tap(h.ui.signIn.submitB)
+	h.ui.signInView().entry.SetText("ada@example.com")
+	test.Tap(h.ui.signInView().submitB)
 	h.wantCalls("StartLogin")
 }
 
 func TestSignIn_InvalidEmailShowsInlineMessage(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
-	v := h.ui.signIn
+	v := h.ui.signInView()
 	for _, tc := range []struct{ in, want string }{
 		{"", msgEmailEmpty},
 		{"   ", msgEmailEmpty},
@@ -87,23 +87,23 @@ func TestSignIn_InvalidEmailShowsInlineMessage(t *testing.T) {
 func TestSignIn_SynchronousEngineErrorShownInline(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
 	h.eng.startLoginErr = &auth.Error{Kind: auth.KindInvalidEmail, Message: "That email address doesn't look right. Check it and try again."}
-	h.ui.signIn.entry.SetText("ada@example.com")
+	h.ui.signInView().entry.SetText("ada@example.com")
 	h.key(fyne.KeyReturn)
 
 	h.wantCalls("StartLogin")
-	wantText(t, "validation message", h.ui.signIn.invalid, "That email address doesn't look right. Check it and try again.")
+	wantText(t, "validation message", h.ui.signInView().invalid, "That email address doesn't look right. Check it and try again.")
 	if got := h.app.Preferences().String(prefLastEmail); got != "" {
 		t.Fatalf("a rejected address was remembered: %q", got)
 	}
 
 	h.eng.startLoginErr = errors.New("boom: internal detail")
 	h.key(fyne.KeyReturn)
-	wantText(t, "validation message", h.ui.signIn.invalid, "Something went wrong. Please try again.")
+	wantText(t, "validation message", h.ui.signInView().invalid, "Something went wrong. Please try again.")
 }
 
 func TestSending_ShowsBusyAndBlocksResubmit(t *testing.T) {
 	h := newHarness(t, auth.Snapshot{}, Options{})
-	v := h.ui.signIn
+	v := h.ui.signInView()
 	h.eng.push(auth.Snapshot{State: auth.StateSending, Email: "ada@example.com"})
 
 	h.wantTitle("Magiclink — Sign in")
@@ -131,15 +131,15 @@ func TestSending_ShowsBusyAndBlocksResubmit(t *testing.T) {
 func TestNoticeShownOnEveryView(t *testing.T) {
 	const notice = "This computer's keyring isn't available, so your sign-in won't be remembered after you quit."
 	h := newHarness(t, auth.Snapshot{Notice: notice}, Options{})
-	wantText(t, "sign-in notice", h.ui.signIn.notice, notice)
+	wantText(t, "sign-in notice", h.ui.signInView().notice, notice)
 	s := linkSent("ada@example.com")
 	s.Notice = notice
 	h.eng.push(s)
-	wantText(t, "inbox notice", h.ui.inbox.notice, notice)
+	wantText(t, "inbox notice", h.ui.inboxView().notice, notice)
 	p := signedIn(ada())
 	p.Notice = notice
 	h.eng.push(p)
-	wantText(t, "profile notice", h.ui.prof.notice, notice)
+	wantText(t, "profile notice", h.ui.profileView().notice, notice)
 	h.eng.push(auth.Snapshot{})
-	wantVisible(t, "sign-in notice", h.ui.signIn.notice, false)
+	wantVisible(t, "sign-in notice", h.ui.signInView().notice, false)
 }

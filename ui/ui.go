@@ -26,10 +26,20 @@ const AppID = "io.github.magiclink.magiclink"
 //go:embed icon.png
 var iconPNG []byte
 
+//go:embed icon_small.png
+var iconSmallPNG []byte
+
 // Icon returns the application icon (the same image as Icon.png at the
 // repository root, written by ui/internal/icongen).
 func Icon() fyne.Resource {
 	return fyne.NewStaticResource("Icon.png", iconPNG)
+}
+
+// smallIcon is a 64 px copy of the icon for the window and the header:
+// decoding the 512 px one and sending it to the window system would delay
+// the first frame, and nothing shows the icon larger than that.
+func smallIcon() fyne.Resource {
+	return fyne.NewStaticResource("icon_small.png", iconSmallPNG)
 }
 
 // Engine is what the UI needs of the sign-in engine (*auth.Engine satisfies
@@ -129,16 +139,13 @@ func newUI(a fyne.App, eng Engine, opts Options, fx effects) *UI {
 	u.win = a.NewWindow(opts.AppName)
 	u.fx = fx.withDefaults(u.win)
 	if a.Icon() == nil {
-		a.SetIcon(Icon())
+		a.SetIcon(smallIcon())
 	}
-	u.win.SetIcon(Icon())
+	u.win.SetIcon(smallIcon())
 	u.win.SetPadded(false)
 
-	u.signIn = newSignInView(u)
-	u.inbox = newInboxView(u)
-	u.busy = newBusyView()
-	u.prof = newProfileView(u)
-	u.off = newOfflineView(u)
+	// Views are built on first use (see render.go): only the first
+	// snapshot's view is measured and laid out before the first frame.
 	u.shell = newShell(opts)
 
 	u.win.SetContent(u.shell.root)
@@ -147,7 +154,9 @@ func newUI(a fyne.App, eng Engine, opts Options, fx effects) *UI {
 	u.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { u.typedKey(ev) })
 
 	u.vm = newViewModel(u.apply, u.tick, u.fx.every)
-	u.vm.publish(eng.Snapshot())
+	// Render the current state now, on this (the Fyne) goroutine, so the
+	// first frame already shows it; later snapshots arrive via the view-model.
+	u.apply(eng.Snapshot())
 	u.vm.bind(eng)
 	return u
 }

@@ -620,14 +620,34 @@ func (h *harness) keys(t *testing.T, win string, keys ...string) {
 // is not a blank (e.g. all-black) image.
 func (h *harness) screenshot(t *testing.T, win, name string) {
 	t.Helper()
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond) // let the view settle after a state change
 	path := filepath.Join(h.out, name+".png")
+	// The title can change before the window is painted (the first frame
+	// comes after the window is mapped), so retry until it is drawn.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n := h.capture(t, win, path)
+		if n >= 8 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("screenshot %s has only %d colours; the window was not drawn", path, n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("screenshot %s", path)
+}
+
+// capture saves window win as a PNG at path and returns how many distinct
+// colours it has (up to 16).
+func (h *harness) capture(t *testing.T, win, path string) int {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "import", "-display", h.display, "-window", win, path)
 	cmd.Env = []string{"DISPLAY=" + h.display, "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "LANG=C.UTF-8"}
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("import %s: %v\n%s", name, err, out)
+		t.Fatalf("import %s: %v\n%s", path, err, out)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -638,10 +658,7 @@ func (h *harness) screenshot(t *testing.T, win, name string) {
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", path, err)
 	}
-	if n := colours(img, 16); n < 8 {
-		t.Fatalf("screenshot %s has only %d colours; the window was not drawn", path, n)
-	}
-	t.Logf("screenshot %s", path)
+	return colours(img, 16)
 }
 
 // colours counts the distinct colours of img, up to limit.

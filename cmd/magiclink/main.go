@@ -75,6 +75,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer eng.Close()
+	// Look for a stored session while the window is being built, so the
+	// first frame already shows the right view.
+	eng.Start()
 	u := ui.New(a, eng, ui.Options{
 		AppName:      "Magiclink",
 		Demo:         s.Demo,
@@ -83,7 +86,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	})
 	defer u.Close()
 	quitOnSignal(a)
-	eng.Start()
 	u.Window().ShowAndRun()
 	return 0
 }

@@ -15,6 +15,7 @@ package main
 
 import (
 	"bytes"
+	xdraw "golang.org/x/image/draw"
 	"image"
 	"image/color"
 	"image/png"
@@ -189,15 +190,30 @@ func draw() *image.NRGBA {
 	return img
 }
 
+// smallSize is the edge of ui/icon_small.png, the copy used for the window
+// icon and the header logo: decoding and uploading the 512 px icon would
+// delay the first frame.
+const smallSize = 64
+
 func main() {
-	var buf bytes.Buffer
+	big := draw()
 	enc := png.Encoder{CompressionLevel: png.BestCompression}
-	if err := enc.Encode(&buf, draw()); err != nil {
+	var buf bytes.Buffer
+	if err := enc.Encode(&buf, big); err != nil {
 		log.Fatal(err)
 	}
 	for _, path := range []string{"Icon.png", "ui/icon.png"} {
 		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 			log.Fatalf("could not write %s: %v", path, err)
 		}
+	}
+	small := image.NewNRGBA(image.Rect(0, 0, smallSize, smallSize))
+	xdraw.CatmullRom.Scale(small, small.Bounds(), big, big.Bounds(), xdraw.Src, nil)
+	buf.Reset()
+	if err := enc.Encode(&buf, small); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile("ui/icon_small.png", buf.Bytes(), 0o644); err != nil {
+		log.Fatalf("could not write ui/icon_small.png: %v", err)
 	}
 }
