@@ -522,8 +522,8 @@ func (e *Engine) storeToken(store TokenStore, token string) string {
 	return noKeyringNotice
 }
 
-const noKeyringNotice = "You're signed in, but this computer's keyring isn't available, so you'll need to sign in again next time. " +
-	"On Linux, install and unlock a Secret Service such as GNOME Keyring or KWallet."
+const noKeyringNotice = "You're signed in, but this computer's keyring isn't available (no Secret Service is running, or it is locked), " +
+	"so you'll need to sign in again next time. On Linux, sign in to a desktop session with GNOME Keyring or KWallet unlocked."
 
 func (e *Engine) revoke(token string) {
 	ctx, cancel := e.callCtx()

@@ -34,8 +34,8 @@ func (e *Engine) restore() {
 		e.mu.Lock()
 		e.store, e.noKeyring = &MemoryStore{}, true
 		e.mu.Unlock()
-		e.setSignedOut(nil, "This computer's keyring isn't available, so your sign-in won't be remembered after you quit. "+
-			"On Linux, install and unlock a Secret Service such as GNOME Keyring or KWallet.")
+		e.setSignedOut(nil, "This computer's keyring isn't available (no Secret Service is running, or it is locked), so your sign-in won't be remembered after you quit. "+
+			"On Linux, sign in to a desktop session with GNOME Keyring or KWallet unlocked.")
 		return
 	}
 	e.mu.Lock()

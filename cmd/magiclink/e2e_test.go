@@ -176,7 +176,16 @@ func (f *flow) linkReused(t *testing.T) {
 	if p.heading == headingSignedIn || strings.Contains(p.dom, "Signed in as") {
 		f.fail(t, "reused link signed in again; DOM:\n%s", p.dom)
 	}
-	t.Logf("reused link: heading %q, %d bytes of DOM", p.heading, len(p.dom))
+	// The app closed its listener once signed in, so the browser can't even
+	// reach it: Chromium shows its own connection error page. (Step 08
+	// replays a used link while a listener is open: Stytch refuses it.)
+	// The app closed its listener once signed in, so the browser can't reach
+	// it at all: no page of the app's comes back. (Step 08 replays a used
+	// link while a listener is open: then Stytch itself refuses it.)
+	if p.heading != "" || strings.Contains(p.dom, "you can close this tab") {
+		f.fail(t, "reused link reached the app's listener (heading %q); it should be closed", p.heading)
+	}
+	t.Logf("reused link: the app's listener is closed; Chromium got no page from it (%d bytes of DOM)", len(p.dom))
 	if ss := f.emu.sessions(t); len(ss) != 1 || ss[0].SessionID != f.session || ss[0].Status != "active" {
 		f.fail(t, "sessions = %+v, want only %s, active", ss, f.session)
 	}

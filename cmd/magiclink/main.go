@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -40,6 +41,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case s.Version:
 		fmt.Fprintf(stdout, "magiclink %s\n", version)
 		return 0
+	}
+	if msg := noDisplay(); msg != "" && !s.Reset {
+		fmt.Fprintf(stderr, "magiclink: %s\n", msg)
+		return 1
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: s.LogLevel}))
 	// xdg-open chatter must not reach our stdout.
@@ -88,6 +93,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	quitOnSignal(a)
 	u.Window().ShowAndRun()
 	return 0
+}
+
+// noDisplay explains why no window can open, or returns "". On Linux and
+// the BSDs a window needs an X11 or Wayland display; without one Fyne's
+// driver would panic.
+func noDisplay() string {
+	switch runtime.GOOS {
+	case "darwin", "windows", "android", "ios", "js":
+		return ""
+	}
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set); run it in a desktop session"
+	}
+	return ""
 }
 
 // quitOnSignal ends the app cleanly on SIGINT/SIGTERM so the demo
