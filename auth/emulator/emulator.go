@@ -121,7 +121,11 @@ type Emulator struct {
 	otps        map[string]*otpCode   // method (email) id -> pending code
 	sends       map[string][]time.Time
 	outbox      []Message
-	key         *signingKey
+	// key signs session JWTs. It is written once, before keyReady is
+	// closed, and read only through signingKey.
+	key      *signingKey
+	keyErr   error
+	keyReady chan struct{}
 
 	// fmu guards fault injection and latency.
 	fmu     sync.Mutex
@@ -197,19 +201,36 @@ func New(cfg Config) (*Emulator, error) {
 			e.key = k
 		}
 	}
-	if e.key == nil {
-		k, err := generateSigningKey(e.newID("jwk"))
-		if err != nil {
-			return nil, err
+	e.keyReady = make(chan struct{})
+	if e.key != nil {
+		close(e.keyReady)
+		if e.statePath != "" {
+			if err := e.SaveState(); err != nil {
+				return nil, err
+			}
 		}
-		e.key = k
+		return e, nil
 	}
-	if e.statePath != "" {
-		if err := e.SaveState(); err != nil {
-			return nil, err
-		}
-	}
+	// RSA key generation takes 50–400 ms: do it in the background so an app
+	// embedding the emulator shows its window without waiting. The first
+	// request that needs the key (JWKS, a session JWT) waits for it, and so
+	// does saving the state, which happens on the next change or at Close.
+	kid := e.newID("jwk")
+	go func() {
+		e.key, e.keyErr = generateSigningKey(kid)
+		close(e.keyReady)
+	}()
 	return e, nil
+}
+
+// signingKey returns the JWT signing key, waiting for its generation to
+// finish if needed.
+func (e *Emulator) signingKey() (*signingKey, error) {
+	<-e.keyReady
+	if e.keyErr != nil {
+		return nil, fmt.Errorf("emulator: generate signing key: %w", e.keyErr)
+	}
+	return e.key, nil
 }
 
 // ProjectID returns the project id clients must authenticate with.

@@ -130,9 +130,13 @@ func (e *Emulator) issueJWT(s *session) (string, error) {
 		AuthenticationFactors: s.wireFactors(),
 		Roles:                 []string{defaultRoleStytchUser},
 	}
+	key, err := e.signingKey()
+	if err != nil {
+		return "", err
+	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	tok.Header["kid"] = e.key.kid
-	signed, err := tok.SignedString(e.key.priv)
+	tok.Header["kid"] = key.kid
+	signed, err := tok.SignedString(key.priv)
 	if err != nil {
 		return "", fmt.Errorf("emulator: sign session JWT: %w", err)
 	}
@@ -146,14 +150,18 @@ func (e *Emulator) sessionIDFromJWT(raw string) (string, *apiError) {
 	if strings.Count(raw, ".") != 2 {
 		return "", errUnparsableJWT()
 	}
+	key, kerr := e.signingKey()
+	if kerr != nil {
+		return "", newAPIError(http.StatusInternalServerError, "internal_server_error", "The signing key is unavailable.")
+	}
 	claims := jwt.MapClaims{}
 	parser := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation())
 	_, err := parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
-		if kid != e.key.kid {
+		if kid != key.kid {
 			return nil, errors.New("unknown kid")
 		}
-		return &e.key.priv.PublicKey, nil
+		return &key.priv.PublicKey, nil
 	})
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenMalformed) {

@@ -326,10 +326,12 @@ func (e *Emulator) serveJWKS(w http.ResponseWriter, escapedID string) {
 		e.writeError(w, newAPIError(http.StatusNotFound, "project_not_found", "Project could not be found."))
 		return
 	}
-	e.mu.Lock()
-	k := e.key.jwk()
-	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, jwksResponse{Keys: []jwk{k}, RequestID: e.newRequestID(), StatusCode: http.StatusOK})
+	key, err := e.signingKey()
+	if err != nil {
+		e.writeError(w, newAPIError(http.StatusInternalServerError, "internal_server_error", "The signing key is unavailable."))
+		return
+	}
+	writeJSON(w, http.StatusOK, jwksResponse{Keys: []jwk{key.jwk()}, RequestID: e.newRequestID(), StatusCode: http.StatusOK})
 }
 
 // SessionInfo describes a session for tests and the /dev/sessions route. It

@@ -106,16 +106,20 @@ func (e *Emulator) persist() {
 }
 
 func (e *Emulator) marshalState() ([]byte, error) {
+	key, err := e.signingKey()
+	if err != nil {
+		return nil, err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	pemKey, err := e.key.marshalPEM()
+	pemKey, err := key.marshalPEM()
 	if err != nil {
 		return nil, err
 	}
 	st := stateFile{
 		Version:    stateVersion,
 		ProjectID:  e.projectID,
-		SigningKey: &stateKey{Kid: e.key.kid, PrivatePEM: pemKey},
+		SigningKey: &stateKey{Kid: key.kid, PrivatePEM: pemKey},
 		Users:      make([]*user, 0, len(e.users)),
 		Sessions:   make([]*session, 0, len(e.sessions)),
 		MagicLinks: make([]*magicLink, 0, len(e.links)),
