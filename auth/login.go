@@ -230,16 +230,25 @@ func (e *Engine) Resend() {
 		err := e.sendLink(l)
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		if e.login != l {
-			return
+		if e.sendDoneLocked(l, err, "send a new link", func(s *Snapshot, until time.Time) { s.Link.ResendAt = until }) {
+			e.linkSentLocked(l)
 		}
-		e.updateLocked(func(s *Snapshot) { s.Busy = false })
-		if err != nil {
-			e.sendFailedLocked(err, "send a new link", func(s *Snapshot, until time.Time) { s.Link.ResendAt = until })
-			return
-		}
-		e.linkSentLocked(l)
 	})
+}
+
+// sendDoneLocked ends a background send for login l: it clears Busy and
+// shows a failure. It reports whether the send succeeded and l is still the
+// pending login. e.mu must be held.
+func (e *Engine) sendDoneLocked(l *pendingLogin, err error, what string, setResend func(*Snapshot, time.Time)) bool {
+	if e.login != l {
+		return false
+	}
+	e.updateLocked(func(s *Snapshot) { s.Busy = false })
+	if err != nil {
+		e.sendFailedLocked(err, what, setResend)
+		return false
+	}
+	return true
 }
 
 // sendFailedLocked shows a failed resend; on a rate limit it also pushes
@@ -307,12 +316,7 @@ func (e *Engine) sendCode(resend bool) error {
 		})
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		if e.login != l {
-			return
-		}
-		e.updateLocked(func(s *Snapshot) { s.Busy = false })
-		if err != nil {
-			e.sendFailedLocked(err, "send a code", func(s *Snapshot, until time.Time) { s.Code.ResendAt = until })
+		if !e.sendDoneLocked(l, err, "send a code", func(s *Snapshot, until time.Time) { s.Code.ResendAt = until }) {
 			return
 		}
 		e.log.Info("one-time code sent", "login", l.id)
