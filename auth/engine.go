@@ -47,11 +47,13 @@ type Engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	lnMu      sync.Mutex // serialises listener start-up
 	mu        sync.Mutex
 	snap      Snapshot
 	store     TokenStore
-	noKeyring bool   // the keyring failed; the session lives in memory only
-	token     string // the session token, in memory while signed in or offline
+	keyring   TokenStore // the store given in Options, kept after a fallback to memory
+	noKeyring bool       // the keyring failed; the session lives in memory only
+	token     string     // the session token, in memory while signed in or offline
 	login     *pendingLogin
 	lastLn    *listener // the newest listener, possibly still closing
 	checkT    *time.Timer
@@ -110,6 +112,7 @@ func New(cfg Config, opts Options) (*Engine, error) {
 		ctx:      ctx,
 		cancel:   cancel,
 		store:    opts.Store,
+		keyring:  opts.Store,
 		subs:     map[int]*subscriber{},
 		snap:     Snapshot{State: StateRestoring},
 	}
@@ -201,12 +204,12 @@ func (e *Engine) Snapshot() Snapshot {
 // is delivered, so the engine never waits for a subscriber. The returned
 // function unsubscribes.
 func (e *Engine) Subscribe(fn func(Snapshot)) (cancel func()) {
-	s := newSubscriber(fn)
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
 		return func() {}
 	}
+	s := newSubscriber(fn)
 	id := e.nextSub
 	e.nextSub++
 	e.subs[id] = s

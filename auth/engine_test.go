@@ -696,3 +696,47 @@ func TestPendingLoginExpiresWithTheLink(t *testing.T) {
 		t.Fatal("an expired login signed in")
 	}
 }
+
+func TestExpiryDuringAFailedVerificationStillExpires(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	e := h.engine()
+	e.Start()
+	waitState(t, e, StateSignedOut)
+	if err := e.StartLogin("edge@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, e, StateLinkSent)
+	e.mu.Lock()
+	l := e.login
+	// The link's timer fires while the exchange is in flight.
+	e.verifyFn = func() { e.expireLogin(l) }
+	e.mu.Unlock()
+	h.em.Advance(61 * time.Minute) // and Stytch says the link expired
+	code, _ := open(t, h.lastLink("edge@example.com"))
+	if code != http.StatusGone {
+		t.Fatalf("callback status %d", code)
+	}
+	s := waitState(t, e, StateSignedOut)
+	if s.Err == nil || s.Err.Kind != KindLoginExpired {
+		t.Fatalf("pending login survived its expiry: %+v", s)
+	}
+}
+
+func TestLogoutWinsOverACheckInFlight(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	e := h.engine()
+	e.Start()
+	waitState(t, e, StateSignedOut)
+	h.signIn(e, "inflight@example.com")
+	h.em.SetLatency(300 * time.Millisecond)
+	e.Refresh() // a check is now waiting on Stytch
+	time.Sleep(50 * time.Millisecond)
+	e.Logout()
+	waitState(t, e, StateSignedOut)
+	time.Sleep(600 * time.Millisecond) // the check's answer arrives
+	if s := e.Snapshot(); s.State != StateSignedOut {
+		t.Fatalf("a stale session check signed back in: %v", s.State)
+	}
+}

@@ -172,7 +172,7 @@ func fromStytch(se stytcherror.Error, what string) *Error {
 	case "pkce_mismatch", "pkce_expected_code_verifier", "pkce_did_not_expect_code_verifier",
 		"invalid_pkce_code_verifier", "invalid_pkce_code_challenge":
 		e.Kind, e.Message = KindOtherDevice, "That link was requested by another device or an earlier run of this app. Open the newest link on this computer."
-	case "session_not_found", "unable_to_parse_session_jwt":
+	case "session_not_found":
 		e.Kind, e.Message = KindSessionExpired, "Your session has ended. Sign in again."
 	case "unauthorized_credentials":
 		e.Kind, e.Message = KindBadCredentials, "Stytch rejected this app's credentials. Check STYTCH_PROJECT_ID and STYTCH_SECRET."

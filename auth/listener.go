@@ -27,8 +27,8 @@ const (
 )
 
 // callbackFunc handles a magic-link token that arrived on the listener and
-// returns the page to show in the browser. It is called at most once at a
-// time per listener.
+// returns the page to show in the browser. Concurrent requests may call it
+// at once; the engine lets only one of them exchange a token at a time.
 type callbackFunc func(ctx context.Context, token string) page
 
 // listener is the loopback HTTP server that receives the browser after it
@@ -62,7 +62,7 @@ func startListener(redirect *url.URL, handle callbackFunc, log *slog.Logger) (*l
 	for i, a := range addrs {
 		ln, err := net.Listen("tcp", a)
 		if err != nil {
-			if i > 0 && !errors.Is(err, syscall.EADDRINUSE) {
+			if i > 0 && !isAddrInUse(err) {
 				// IPv6 loopback missing: 127.0.0.1 alone is enough.
 				log.Debug("loopback listener: skipping address", "addr", a, "err", err)
 				continue
@@ -98,8 +98,16 @@ func startListener(redirect *url.URL, handle callbackFunc, log *slog.Logger) (*l
 	return l, nil
 }
 
+// wsaeAddrInUse is Windows' "address already in use" (WSAEADDRINUSE),
+// which is not syscall.EADDRINUSE there.
+const wsaeAddrInUse = syscall.Errno(10048)
+
+func isAddrInUse(err error) bool {
+	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, wsaeAddrInUse)
+}
+
 func portError(port, addr string, err error) *Error {
-	if errors.Is(err, syscall.EADDRINUSE) {
+	if isAddrInUse(err) {
 		return newError(KindPortBusy, fmt.Sprintf(
 			"Port %s is already in use by another program, so the sign-in link can't reach this app. "+
 				"Quit that program, or choose another port with --redirect-url (or %s) and register that URL in Stytch.",

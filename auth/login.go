@@ -30,6 +30,10 @@ type pendingLogin struct {
 	codeT     *time.Timer
 	methodID  string // email_id for the one-time code
 	verifying bool
+	// expired and codeExpired record an expiry that fired while a
+	// verification was in flight; it takes effect if that one fails.
+	expired     bool
+	codeExpired bool
 }
 
 // stop closes the listener and timers. Safe to call more than once.
@@ -109,15 +113,23 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 		e.failLogin(l, classify(err, "start sign-in"))
 		return
 	}
+	// One listener start at a time, and never before the previous login's
+	// listener has released the port ("Use a different email", then a
+	// quick resubmit).
+	e.lnMu.Lock()
 	e.mu.Lock()
 	prev := e.lastLn
 	e.mu.Unlock()
 	if prev != nil {
-		// The previous login's listener may still be shutting down on the
-		// same port ("Use a different email" then a quick resubmit).
 		prev.waitClosed(ShutdownGrace + time.Second)
 	}
 	ln, err := startListener(e.redirect, e.callbackFor(l), e.log)
+	if err == nil {
+		e.mu.Lock()
+		e.lastLn = ln
+		e.mu.Unlock()
+	}
+	e.lnMu.Unlock()
 	if err != nil {
 		e.failLogin(l, classify(err, "start sign-in"))
 		return
@@ -129,7 +141,6 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 		return
 	}
 	l.pk, l.ln = pk, ln
-	e.lastLn = ln
 	e.mu.Unlock()
 
 	err = e.sendLink(l)
@@ -204,9 +215,18 @@ func (e *Engine) failLogin(l *pendingLogin, ae *Error) {
 func (e *Engine) expireLogin(l *pendingLogin) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.login != l || l.verifying {
+	if e.login != l {
 		return
 	}
+	if l.verifying {
+		l.expired = true
+		return
+	}
+	e.expireLoginLocked(l)
+}
+
+// expireLoginLocked ends pending login l because its link expired.
+func (e *Engine) expireLoginLocked(l *pendingLogin) {
 	e.log.Info("pending sign-in expired", "login", l.id)
 	e.login = nil
 	l.stop()
@@ -337,7 +357,11 @@ func (e *Engine) sendCode(resend bool) error {
 func (e *Engine) expireCode(l *pendingLogin) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.login != l || l.verifying {
+	if e.login != l {
+		return
+	}
+	if l.verifying {
+		l.codeExpired = true
 		return
 	}
 	l.methodID = ""
@@ -414,10 +438,18 @@ func (e *Engine) verifyFailed(l *pendingLogin, ae *Error, more func(*Snapshot)) 
 	if e.login != l {
 		return
 	}
+	if l.expired {
+		e.expireLoginLocked(l)
+		return
+	}
 	e.updateLocked(func(s *Snapshot) {
 		s.State, s.Err = StateLinkSent, ae
 		if more != nil {
 			more(s)
+		}
+		if l.codeExpired {
+			l.methodID, l.codeExpired = "", false
+			s.Code.Active = false
 		}
 	})
 }
@@ -471,13 +503,16 @@ func (e *Engine) callbackFor(l *pendingLogin) callbackFunc {
 // login was cancelled meanwhile, the new session is revoked so none is
 // left behind. It reports the signed-in address and whether it signed in.
 func (e *Engine) completeSignIn(l *pendingLogin, token string, u users.User, sess *sessions.Session) (string, bool) {
+	if token == "" {
+		// Stytch answered without a session: treat it as a failed attempt.
+		e.verifyFailed(l, newError(KindUnknown, "Stytch didn't start a session. Please try again.", nil), nil)
+		return "", false
+	}
 	e.mu.Lock()
-	if e.login != l || token == "" {
+	if e.login != l {
 		e.mu.Unlock()
 		e.log.Warn("sign-in completed after it was cancelled; revoking the new session")
-		if token != "" {
-			e.revoke(token)
-		}
+		e.revoke(token)
 		return "", false
 	}
 	e.login = nil
@@ -530,7 +565,8 @@ const noKeyringNotice = "You're signed in, but this computer's keyring isn't ava
 	"so you'll need to sign in again next time. On Linux, sign in to a desktop session with GNOME Keyring or KWallet unlocked."
 
 func (e *Engine) revoke(token string) {
-	ctx, cancel := e.callCtx()
+	// Not e.callCtx: this also runs while Close cancels e.ctx.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), e.cfg.RequestTimeout)
 	defer cancel()
 	if _, err := e.api.Sessions.Revoke(ctx, &sessions.RevokeParams{SessionToken: token}); err != nil {
 		e.log.Warn("could not revoke session", "kind", classify(err, "revoke").Kind.String())

@@ -150,7 +150,7 @@ func (e *Engine) scheduleCheckLocked(d time.Duration) {
 // Retry checks the stored session again now (Offline → Restoring).
 func (e *Engine) Retry() {
 	e.mu.Lock()
-	if e.closed || e.snap.State != StateOffline {
+	if e.closed || e.snap.Busy || e.snap.State != StateOffline {
 		e.mu.Unlock()
 		return
 	}
@@ -182,7 +182,10 @@ func (e *Engine) Logout() {
 	if e.closed || e.snap.Busy || (e.snap.State != StateSignedIn && e.snap.State != StateOffline) {
 		return
 	}
-	tok, store := e.token, e.store
+	tok, store, kr := e.token, e.store, e.keyring
+	// Forget the token now: a session check still in flight sees it gone
+	// and drops its result instead of signing back in.
+	e.token = ""
 	var expires time.Time
 	if e.snap.Profile != nil {
 		expires = e.snap.Profile.ExpiresAt
@@ -202,9 +205,13 @@ func (e *Engine) Logout() {
 			}
 		}
 		e.deleteToken(store)
+		if kr != store {
+			// After a fallback to memory, a keyring write that timed out may
+			// still have landed: remove that copy too.
+			e.deleteToken(kr)
+		}
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		e.token = ""
 		var shown *Error
 		if revokeErr != nil {
 			e.log.Warn("could not revoke the session at Stytch; removed it locally", "kind", revokeErr.Kind.String())
