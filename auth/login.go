@@ -413,6 +413,12 @@ func (e *Engine) VerifyCode(code string) error {
 		})
 		if err != nil {
 			ae := classify(err, "check the code")
+			if ae.Kind == KindRateLimited {
+				// Stytch burns a code after too many wrong tries.
+				c := *ae
+				c.Message = "Too many wrong codes. Ask for a new code."
+				ae = &c
+			}
 			e.verifyFailed(l, ae, func(s *Snapshot) {
 				if ae.Kind == KindCodeExpired || ae.Kind == KindRateLimited {
 					l.methodID = ""

@@ -130,6 +130,9 @@ func TestWrongExpiredAndTooManyCodes(t *testing.T) {
 		if last.Code.Active {
 			t.Fatalf("code still active after repeated failures: %+v", last)
 		}
+		if last.Err == nil || last.Err.Kind != KindRateLimited || !strings.Contains(last.Err.Message, "Ask for a new code") {
+			t.Fatalf("after too many wrong codes: %+v", last.Err)
+		}
 		// Even the right code no longer works; a new one is needed.
 		if err := e.VerifyCode(code); KindOf(err) != KindCodeExpired {
 			t.Fatalf("right code after lockout: %v", err)
