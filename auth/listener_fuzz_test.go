@@ -28,6 +28,8 @@ func FuzzCallback(f *testing.F) {
 		{"GET", "localhost:3000", "/authenticate?stytch_token_type=magic_links&token=" + strings.Repeat("a", 600)},
 		{"GET", "localhost:3000", "/authenticate?%zz"},
 		{"GET", "LOCALHOST:3000", "/authenticate?stytch_token_type=magic_links&token=%3Cscript%3E"},
+		// Found by fuzzing: an empty method is GET (net/http's rule).
+		{"", "localhost:3000", "/authenticate?stytch_token_type=magic_links&token=abc"},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.host, s.target)
