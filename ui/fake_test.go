@@ -209,6 +209,9 @@ type harness struct {
 	openFn func(string) error
 	raised chan struct{}
 	spawns sync.WaitGroup
+	// afterFn is the pending delayed call (the Copy button's reset); the
+	// test runs it by hand.
+	afterFn func()
 }
 
 // t0 is the fake clock's start, in UTC so displayed times are stable.
@@ -241,6 +244,10 @@ func (h *harness) start(opts Options) *harness {
 	opts.Now = h.clock.Now
 	h.ui = newUI(h.app, h.eng, opts, effects{
 		every: h.ticker.every,
+		after: func(_ time.Duration, f func()) func() {
+			h.afterFn = f
+			return func() { h.afterFn = nil }
+		},
 		spawn: func(f func()) {
 			h.spawns.Add(1)
 			go func() { defer h.spawns.Done(); f() }()

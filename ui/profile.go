@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"time"
 
 	"github.com/magiclink/magiclink/auth"
 )
@@ -31,19 +32,21 @@ type profileView struct {
 	verified   *widget.Label
 	verIcon    *widget.Icon
 
-	userID    *widget.Label
-	copyB     *button
-	nameKey   *widget.RichText
-	name      *widget.Label
-	created   *widget.Label
-	signedIn  *widget.Label
-	expires   *widget.Label
-	factors   *fyne.Container
-	notice    *callout
-	err       *callout
-	busy      *widget.ProgressBarInfinite
-	signOutB  *button
-	profileID string // user id shown, for Copy
+	userID *widget.Label
+	copyB  *button
+	// stopCopied cancels the pending "Copied" → "Copy" reset.
+	stopCopied func()
+	nameKey    *widget.RichText
+	name       *widget.Label
+	created    *widget.Label
+	signedIn   *widget.Label
+	expires    *widget.Label
+	factors    *fyne.Container
+	notice     *callout
+	err        *callout
+	busy       *widget.ProgressBarInfinite
+	signOutB   *button
+	profileID  string // user id shown, for Copy
 }
 
 func newProfileView(u *UI) *profileView {
@@ -145,7 +148,14 @@ func (v *profileView) tick()                      {}
 // and Tab reaches Copy and then Sign out.
 func (v *profileView) focusTarget() fyne.Focusable { return nil }
 
-func (v *profileView) leave() {
+func (v *profileView) leave() { v.resetCopy() }
+
+// resetCopy turns "Copied" back into "Copy".
+func (v *profileView) resetCopy() {
+	if v.stopCopied != nil {
+		v.stopCopied()
+		v.stopCopied = nil
+	}
 	v.copyB.SetText(copyText)
 	v.copyB.SetIcon(theme.ContentCopyIcon())
 }
@@ -226,4 +236,11 @@ func (v *profileView) copyID() {
 	v.u.app.Clipboard().SetContent(v.profileID)
 	v.copyB.SetText(copiedText)
 	v.copyB.SetIcon(theme.ConfirmIcon())
+	if v.stopCopied != nil {
+		v.stopCopied()
+	}
+	v.stopCopied = v.u.fx.after(copiedFor, v.resetCopy)
 }
+
+// copiedFor is how long the Copy button says "Copied".
+const copiedFor = 2 * time.Second

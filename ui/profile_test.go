@@ -109,6 +109,13 @@ func TestProfile_CopyUserID(t *testing.T) {
 	if h.ui.profileView().copyB.Text != copiedText {
 		t.Fatalf("copy button = %q", h.ui.profileView().copyB.Text)
 	}
+	if h.afterFn == nil {
+		t.Fatal("no reset of the Copy button scheduled")
+	}
+	h.afterFn() // two seconds later, on the Fyne goroutine
+	if h.ui.profileView().copyB.Text != copyText {
+		t.Fatalf("copy button after the pause = %q", h.ui.profileView().copyB.Text)
+	}
 }
 
 func TestProfile_SignOut(t *testing.T) {

@@ -204,6 +204,9 @@ type effects struct {
 	spawn func(f func())
 	// raise brings the window to the front.
 	raise func()
+	// after calls f once on the Fyne goroutine after d, unless stop is
+	// called first.
+	after func(d time.Duration, f func()) (stop func())
 }
 
 func (fx effects) withDefaults(w fyne.Window) effects {
@@ -215,6 +218,12 @@ func (fx effects) withDefaults(w fyne.Window) effects {
 	}
 	if fx.raise == nil {
 		fx.raise = w.RequestFocus
+	}
+	if fx.after == nil {
+		fx.after = func(d time.Duration, f func()) func() {
+			t := time.AfterFunc(d, func() { fyne.Do(f) })
+			return func() { t.Stop() }
+		}
 	}
 	return fx
 }
