@@ -824,6 +824,9 @@ func (h *harness) chromium(t *testing.T, link string) page {
 		"HOME=" + privateDir(t, dir, "home"),
 		"XDG_CONFIG_HOME=" + privateDir(t, dir, "config"),
 		"XDG_CACHE_HOME=" + privateDir(t, dir, "cache"),
+		// The private bus: without an address, libdbus would autolaunch
+		// a session bus of its own that outlives the test.
+		"DBUS_SESSION_BUS_ADDRESS=" + h.bus,
 		"PATH=" + os.Getenv("PATH"),
 		"LANG=C.UTF-8",
 	}
