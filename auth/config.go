@@ -172,7 +172,7 @@ func parseRedirect(raw string) (*url.URL, error) {
 	if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
 		return nil, errors.New("has an invalid port")
 	}
-	if !isLoopbackHost(u.Hostname()) {
+	if !IsLoopbackHost(u.Hostname()) {
 		return nil, errors.New("must point at this computer: localhost, 127.0.0.1 or [::1]")
 	}
 	if u.Path == "" || u.Path == "/" {
@@ -184,7 +184,8 @@ func parseRedirect(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-func isLoopbackHost(h string) bool {
+// IsLoopbackHost reports whether h is "localhost" or a loopback IP address.
+func IsLoopbackHost(h string) bool {
 	if strings.EqualFold(h, "localhost") {
 		return true
 	}

@@ -559,12 +559,18 @@ func (e *Engine) storeToken(store TokenStore, token string) string {
 		return ""
 	}
 	e.log.Warn("could not save the session in the keyring; keeping it in memory", "err", err)
-	mem := &MemoryStore{}
-	_ = mem.Set(ctx, token)
 	e.mu.Lock()
-	e.store, e.noKeyring = mem, true
+	e.useMemoryStoreLocked()
+	_ = e.store.Set(ctx, token)
 	e.mu.Unlock()
 	return noKeyringNotice
+}
+
+// useMemoryStoreLocked switches to keeping the session in memory after the
+// keyring failed. The keyring store is kept in e.keyring for sign-out.
+// e.mu must be held.
+func (e *Engine) useMemoryStoreLocked() {
+	e.store, e.noKeyring = &MemoryStore{}, true
 }
 
 const noKeyringNotice = "You're signed in, but this computer's keyring isn't available (no Secret Service is running, or it is locked), " +
@@ -574,7 +580,20 @@ func (e *Engine) revoke(token string) {
 	// Not e.callCtx: this also runs while Close cancels e.ctx.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), e.cfg.RequestTimeout)
 	defer cancel()
-	if _, err := e.api.Sessions.Revoke(ctx, &sessions.RevokeParams{SessionToken: token}); err != nil {
-		e.log.Warn("could not revoke session", "kind", classify(err, "revoke").Kind.String())
+	if ae := e.revokeToken(ctx, token); ae != nil {
+		e.log.Warn("could not revoke session", "kind", ae.Kind.String())
 	}
+}
+
+// revokeToken ends the session with token at Stytch. A session Stytch no
+// longer knows counts as ended, so only other failures are returned.
+func (e *Engine) revokeToken(ctx context.Context, token string) *Error {
+	_, err := e.api.Sessions.Revoke(ctx, &sessions.RevokeParams{SessionToken: token})
+	if err == nil {
+		return nil
+	}
+	if ae := classify(err, "end the session"); ae.Kind != KindSessionExpired {
+		return ae
+	}
+	return nil
 }

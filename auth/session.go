@@ -32,7 +32,7 @@ func (e *Engine) restore() {
 	case err != nil:
 		e.log.Warn("keyring unavailable; sessions will not be remembered", "err", err)
 		e.mu.Lock()
-		e.store, e.noKeyring = &MemoryStore{}, true
+		e.useMemoryStoreLocked()
 		e.mu.Unlock()
 		e.setSignedOut(nil, "This computer's keyring isn't available (no Secret Service is running, or it is locked), so your sign-in won't be remembered after you quit. "+
 			"On Linux, sign in to a desktop session with GNOME Keyring or KWallet unlocked.")
@@ -196,13 +196,8 @@ func (e *Engine) Logout() {
 		var revokeErr *Error
 		if tok != "" {
 			ctx, cancel := e.callCtx()
-			_, err := e.api.Sessions.Revoke(ctx, &sessions.RevokeParams{SessionToken: tok})
+			revokeErr = e.revokeToken(ctx, tok)
 			cancel()
-			if err != nil {
-				if ae := classify(err, "sign out"); ae.Kind != KindSessionExpired {
-					revokeErr = ae
-				}
-			}
 		}
 		e.deleteToken(store)
 		if kr != store {
@@ -245,12 +240,7 @@ func (e *Engine) Forget(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("could not read the stored session: %w", err)
 	}
-	var revokeErr error
-	if _, err := e.api.Sessions.Revoke(ctx, &sessions.RevokeParams{SessionToken: tok}); err != nil {
-		if ae := classify(err, "revoke the session"); ae.Kind != KindSessionExpired {
-			revokeErr = ae
-		}
-	}
+	revokeErr := e.revokeToken(ctx, tok)
 	if err := store.Delete(ctx); err != nil {
 		return fmt.Errorf("could not remove the stored session: %w", err)
 	}

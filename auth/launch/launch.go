@@ -121,7 +121,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	}
 	if s.Demo {
 		host, _, err := net.SplitHostPort(s.DemoAddr)
-		if err != nil || !isLoopback(host) {
+		if err != nil || !auth.IsLoopbackHost(host) {
 			return s, &UsageError{fmt.Errorf("--demo-addr %q must be a loopback address such as %s", s.DemoAddr, DefaultDemoAddr)}
 		}
 		// The emulator supplies the project, secret and base URL.
@@ -131,14 +131,6 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 		return s, &UsageError{err}
 	}
 	return s, nil
-}
-
-func isLoopback(h string) bool {
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Demo is the built-in emulator serving demo mode.
