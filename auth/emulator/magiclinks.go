@@ -75,9 +75,16 @@ func (e *Emulator) sendMagicLink(r *http.Request, create bool) (any, *apiError) 
 			"The code_challenge must be the base64url SHA-256 of the code_verifier (43 characters).")
 	}
 	base := requestBaseURL(r)
+	return e.send(func() (any, func(), *apiError) {
+		return e.sendMagicLinkLocked(req, address, loginMin, signupMin, base, create)
+	})
+}
 
+// send runs a locked send step, then — outside the lock — delivers its
+// email (the returned after) and saves the state when it succeeded.
+func (e *Emulator) send(locked func() (any, func(), *apiError)) (any, *apiError) {
 	e.mu.Lock()
-	resp, after, apiErr := e.sendMagicLinkLocked(req, address, loginMin, signupMin, base, create)
+	resp, after, apiErr := locked()
 	e.mu.Unlock()
 	if after != nil {
 		after()
@@ -87,6 +94,23 @@ func (e *Emulator) sendMagicLink(r *http.Request, create bool) (any, *apiError) 
 	}
 	e.persist()
 	return resp, nil
+}
+
+// recipientLocked finds the user for address, creating one when create is
+// set (as login_or_create does), and applies the per-address send limit.
+// It reports whether the user was created. Callers must hold e.mu.
+func (e *Emulator) recipientLocked(address string, create, pending bool) (*user, bool, *apiError) {
+	u := e.users[e.byEmail[address]]
+	if u == nil && !create {
+		return nil, false, errEmailNotFound()
+	}
+	if !e.allowSend(address) {
+		return nil, false, errTooManyRequests()
+	}
+	if u != nil {
+		return u, false, nil
+	}
+	return e.createUser(address, pending), true, nil
 }
 
 func (e *Emulator) sendMagicLinkLocked(req magicLinkSendRequest, address string, loginMin, signupMin int64,
@@ -99,19 +123,11 @@ func (e *Emulator) sendMagicLinkLocked(req magicLinkSendRequest, address string,
 	if apiErr != nil {
 		return nil, nil, apiErr
 	}
-	u := e.users[e.byEmail[address]]
-	if u == nil && !create {
-		return nil, nil, errEmailNotFound()
-	}
-	if !e.allowSend(address) {
-		return nil, nil, errTooManyRequests()
+	u, created, apiErr := e.recipientLocked(address, create, req.CreateUserAsPending)
+	if apiErr != nil {
+		return nil, nil, apiErr
 	}
 	now := e.now()
-	created := false
-	if u == nil {
-		u = e.createUser(address, req.CreateUserAsPending)
-		created = true
-	}
 	kind, target, minutes := "login", loginURL, loginMin
 	if created || u.Status == "pending" {
 		kind, target, minutes = "signup", signupURL, signupMin

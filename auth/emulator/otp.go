@@ -57,31 +57,15 @@ func (e *Emulator) sendOTP(r *http.Request, create bool) (any, *apiError) {
 		return nil, newAPIError(http.StatusBadRequest, "invalid_expiration_otp",
 			"expiration_minutes must be between 1 and 10.")
 	}
-	e.mu.Lock()
-	resp, after, apiErr := e.sendOTPLocked(req, address, minutes, create)
-	e.mu.Unlock()
-	if after != nil {
-		after()
-	}
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	e.persist()
-	return resp, nil
+	return e.send(func() (any, func(), *apiError) {
+		return e.sendOTPLocked(req, address, minutes, create)
+	})
 }
 
 func (e *Emulator) sendOTPLocked(req otpSendRequest, address string, minutes int64, create bool) (any, func(), *apiError) {
-	u := e.users[e.byEmail[address]]
-	if u == nil && !create {
-		return nil, nil, errEmailNotFound()
-	}
-	if !e.allowSend(address) {
-		return nil, nil, errTooManyRequests()
-	}
-	created := false
-	if u == nil {
-		u = e.createUser(address, req.CreateUserAsPending)
-		created = true
+	u, created, apiErr := e.recipientLocked(address, create, req.CreateUserAsPending)
+	if apiErr != nil {
+		return nil, nil, apiErr
 	}
 	now := e.now()
 	code := newOTPCode()
