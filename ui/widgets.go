@@ -26,16 +26,21 @@ func newButton(label string, icon fyne.Resource, imp widget.Importance, tapped f
 }
 
 // TypedKey activates the button on Space, Enter and Return.
-func (b *button) TypedKey(ev *fyne.KeyEvent) {
+func (b *button) TypedKey(ev *fyne.KeyEvent) { activationKey(ev, b.onEscape, b.Button.TypedKey) }
+
+// activationKey gives Enter and Return the meaning Fyne gives Space on a
+// button or link (activate it), runs onEscape (if any) on Escape, and hands
+// every other key to forward, the widget's own TypedKey.
+func activationKey(ev *fyne.KeyEvent, onEscape func(), forward func(*fyne.KeyEvent)) {
 	switch ev.Name {
 	case fyne.KeyReturn, fyne.KeyEnter:
-		b.Button.TypedKey(&fyne.KeyEvent{Name: fyne.KeySpace})
+		forward(&fyne.KeyEvent{Name: fyne.KeySpace})
 	case fyne.KeyEscape:
-		if b.onEscape != nil {
-			b.onEscape()
+		if onEscape != nil {
+			onEscape()
 		}
 	default:
-		b.Button.TypedKey(ev)
+		forward(ev)
 	}
 }
 
@@ -64,18 +69,7 @@ func newLink(text string, tapped func()) *link {
 }
 
 // TypedKey activates the link on Space, Enter and Return.
-func (l *link) TypedKey(ev *fyne.KeyEvent) {
-	switch ev.Name {
-	case fyne.KeyReturn, fyne.KeyEnter:
-		l.Hyperlink.TypedKey(&fyne.KeyEvent{Name: fyne.KeySpace})
-	case fyne.KeyEscape:
-		if l.onEscape != nil {
-			l.onEscape()
-		}
-	default:
-		l.Hyperlink.TypedKey(ev)
-	}
-}
+func (l *link) TypedKey(ev *fyne.KeyEvent) { activationKey(ev, l.onEscape, l.Hyperlink.TypedKey) }
 
 // tint is a rounded rectangle filled with a translucent theme colour; it
 // follows theme changes.
