@@ -39,6 +39,7 @@ const (
 
 // Environment variables read by LoadEnv.
 const (
+	EnvPublicToken     = "STYTCH_PUBLIC_TOKEN"
 	EnvProjectID       = "STYTCH_PROJECT_ID"
 	EnvSecret          = "STYTCH_SECRET"
 	EnvBaseURL         = "STYTCH_BASE_URL"
@@ -49,14 +50,25 @@ const (
 // Config is the engine's configuration. The zero value of every optional
 // field means its default.
 type Config struct {
+	// PublicToken is the project's public token (STYTCH_PUBLIC_TOKEN). With
+	// it the app signs in through Stytch's client API (/sdk/v1), as
+	// Stytch's own mobile SDKs do, and needs no secret: this is how an app
+	// handed to users runs. When set, ProjectID and Secret are not used.
+	PublicToken string
 	// ProjectID is the Stytch project id (STYTCH_PROJECT_ID). It decides
 	// test vs live like the SDK does: ids starting "project-live-" are live.
 	ProjectID string
 	// Secret is the project's API secret (STYTCH_SECRET). It is read at run
 	// time only and never logged.
 	Secret string
+	// AllowLiveSecret lets a live project's secret be used (--allow-live-secret).
+	// Off by default: a live secret on a user's computer exposes every user
+	// of the project. Only for trusted internal tools.
+	AllowLiveSecret bool
 	// BaseURL overrides the Stytch API base URL (STYTCH_BASE_URL), e.g. the
-	// emulator's. Default: chosen by the SDK from ProjectID.
+	// emulator's. Default: from the public token ("public-token-test-…" →
+	// https://test.stytch.com, otherwise https://api.stytch.com), or chosen
+	// by stytch-go from ProjectID.
 	BaseURL string
 	// RedirectURL is where the magic link sends the browser; it must be a
 	// loopback http URL with an explicit port (STYTCH_REDIRECT_URL).
@@ -78,11 +90,51 @@ type Config struct {
 	CheckInterval time.Duration
 }
 
-// IsLive reports whether ProjectID names a live project, as the SDK decides.
-func (c Config) IsLive() bool { return strings.HasPrefix(c.ProjectID, "project-live-") }
+// UsesPublicToken reports whether the app signs in with the public token
+// (Stytch's client API) rather than a project secret.
+func (c Config) UsesPublicToken() bool { return c.PublicToken != "" }
 
-// HasCredentials reports whether a project id or secret was given.
-func (c Config) HasCredentials() bool { return c.ProjectID != "" || c.Secret != "" }
+// IsLive reports whether the credentials in use belong to a live project:
+// the public token, or else ProjectID, as Stytch's SDKs decide.
+func (c Config) IsLive() bool {
+	if c.UsesPublicToken() {
+		return !strings.HasPrefix(c.PublicToken, "public-token-test-")
+	}
+	return strings.HasPrefix(c.ProjectID, "project-live-")
+}
+
+// HasCredentials reports whether a public token, project id or secret was given.
+func (c Config) HasCredentials() bool {
+	return c.PublicToken != "" || c.ProjectID != "" || c.Secret != ""
+}
+
+// APIBaseURL is the Stytch API base URL in use: BaseURL, or the default
+// for the credentials.
+func (c Config) APIBaseURL() string {
+	switch {
+	case c.BaseURL != "":
+		return c.BaseURL
+	case c.IsLive():
+		return "https://api.stytch.com"
+	default:
+		return "https://test.stytch.com"
+	}
+}
+
+// StoreAccount names the stored session in the keyring: the credential it
+// was issued to (public token or project id) and the API host that issued
+// it, so a session is only ever sent back to the API that created it.
+func (c Config) StoreAccount() string {
+	id := c.ProjectID
+	if c.UsesPublicToken() {
+		id = c.PublicToken
+	}
+	host := c.APIBaseURL()
+	if u, err := url.Parse(host); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	return id + "@" + host
+}
 
 // WithDefaults returns c with every zero optional field set to its default.
 func (c Config) WithDefaults() Config {
@@ -122,6 +174,27 @@ func (e *ConfigError) Error() string { return e.Var + ": " + e.Msg }
 // Validate checks c (after WithDefaults) and returns a *ConfigError naming
 // the first setting to fix.
 func (c Config) Validate() error {
+	if c.UsesPublicToken() {
+		if err := c.validatePublicToken(); err != nil {
+			return err
+		}
+	} else if err := c.validateSecret(); err != nil {
+		return err
+	}
+	return c.validateCommon()
+}
+
+func (c Config) validatePublicToken() error {
+	switch {
+	case strings.ContainsAny(c.PublicToken, " \t\r\n\"'"):
+		return &ConfigError{EnvPublicToken, "contains spaces or quotes; copy it again from the Stytch dashboard (API keys)"}
+	case !strings.HasPrefix(c.PublicToken, "public-token-test-") && !strings.HasPrefix(c.PublicToken, "public-token-live-"):
+		return &ConfigError{EnvPublicToken, `should start with "public-token-test-" or "public-token-live-" (the dashboard's API keys page, Public token)`}
+	}
+	return nil
+}
+
+func (c Config) validateSecret() error {
 	switch {
 	case c.ProjectID == "":
 		return &ConfigError{EnvProjectID, "is not set; copy it from the Stytch dashboard (API keys), or run with --demo"}
@@ -134,7 +207,15 @@ func (c Config) Validate() error {
 	case strings.HasPrefix(c.Secret, "secret-test-") && c.IsLive(),
 		strings.HasPrefix(c.Secret, "secret-live-") && !c.IsLive():
 		return &ConfigError{EnvSecret, "belongs to the other environment than " + EnvProjectID + " (test vs live)"}
+	case c.IsLive() && !c.AllowLiveSecret:
+		return &ConfigError{EnvSecret, "is a live project's secret, which can read, change and delete every user of the project; " +
+			"it must not be on a user's computer. Use the project's public token instead (" + EnvPublicToken +
+			"), or, only for a trusted internal tool, pass --allow-live-secret"}
 	}
+	return nil
+}
+
+func (c Config) validateCommon() error {
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -222,6 +303,7 @@ func (c *Config) LoadEnv(getenv func(string) string, dotenvPath string) error {
 			*dst = get(k)
 		}
 	}
+	setIfEmpty(&c.PublicToken, EnvPublicToken)
 	setIfEmpty(&c.ProjectID, EnvProjectID)
 	setIfEmpty(&c.Secret, EnvSecret)
 	setIfEmpty(&c.BaseURL, EnvBaseURL)
@@ -276,8 +358,11 @@ func ParseDotenv(r io.Reader) (map[string]string, error) {
 // the environment, which wins over the .env file. The secret has no flag:
 // command lines are visible to every user of the computer.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.ProjectID, "project-id", c.ProjectID, "Stytch project id (env "+EnvProjectID+")")
-	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "Stytch API base URL override (env "+EnvBaseURL+")")
+	fs.StringVar(&c.PublicToken, "public-token", c.PublicToken, "Stytch project's public token: sign in through Stytch's client API, no secret needed (env "+EnvPublicToken+")")
+	fs.StringVar(&c.ProjectID, "project-id", c.ProjectID, "Stytch project id, used with "+EnvSecret+" (env "+EnvProjectID+")")
+	fs.BoolVar(&c.AllowLiveSecret, "allow-live-secret", c.AllowLiveSecret, "trusted internal tools only: accept a live project's "+EnvSecret+
+		", which can read, change and delete every user of the project, on this computer")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "Stytch API base URL override (env "+EnvBaseURL+"; default from the public token or project id)")
 	fs.StringVar(&c.RedirectURL, "redirect-url", c.RedirectURL, "loopback redirect URL registered in Stytch (env "+EnvRedirectURL+", default "+DefaultRedirectURL+")")
 	fs.DurationVar(&c.SessionDuration, "session-duration", c.SessionDuration, "session length, extended on every check (env "+EnvSessionDuration+", default 168h)")
 }

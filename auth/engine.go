@@ -7,7 +7,6 @@ package auth
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stytchauth/stytch-go/v16/stytch/consumer/stytchapi"
+	"github.com/magiclink/magiclink/auth/backend"
 )
 
 // Options are the engine's collaborators. All are optional.
@@ -29,6 +28,12 @@ type Options struct {
 	// HTTPClient is used for Stytch calls. Default: a client whose Timeout
 	// is Config.RequestTimeout.
 	HTTPClient *http.Client
+	// Client reaches Stytch. Default: built from the Config by NewClient
+	// (the public-token client API, or stytch-go with the secret).
+	Client backend.Client
+	// App names this app to Stytch's client API (the app ID under the
+	// dashboard's Authorized applications, and its version).
+	App App
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
@@ -41,7 +46,8 @@ type Engine struct {
 	redirect *url.URL
 	log      *slog.Logger
 	now      func() time.Time
-	api      *stytchapi.API
+	api      backend.Client
+	app      App
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -63,18 +69,14 @@ type Engine struct {
 	subs      map[int]*subscriber
 	nextSub   int
 	nextID    uint64
+	linksOff  bool // the project switched email magic links off for this app
+	codesOff  bool // the project switched email one-time codes off for this app
 	started   bool
 	verifyFn  func() // test hook, called when a verification starts
 }
 
 // New validates cfg, fills its defaults and builds an engine in state
 // Restoring. Call Start to look for a stored session.
-//
-// The Stytch client is built with JWKS initialisation skipped: the engine
-// keeps only the opaque session token and checks it with Stytch (which
-// also notices revocation), so it never verifies JWTs locally, and the
-// SDK's construction-time JWKS fetch would put a blocking network round
-// trip — and a hard failure when offline — in front of the first frame.
 func New(cfg Config, opts Options) (*Engine, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -90,17 +92,17 @@ func New(cfg Config, opts Options) (*Engine, error) {
 	if opts.Store == nil {
 		opts.Store = &MemoryStore{}
 	}
-	hc := opts.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: cfg.RequestTimeout}
-	}
-	sdkOpts := []stytchapi.Option{stytchapi.WithHTTPClient(hc), stytchapi.WithSkipJWKSInitialization()}
-	if cfg.BaseURL != "" {
-		sdkOpts = append(sdkOpts, stytchapi.WithBaseURI(cfg.BaseURL))
-	}
-	api, err := stytchapi.NewClient(cfg.ProjectID, cfg.Secret, sdkOpts...)
-	if err != nil {
-		return nil, fmt.Errorf("could not create the Stytch client: %w", err)
+	opts.App = opts.App.withDefaults()
+	api := opts.Client
+	if api == nil {
+		hc := opts.HTTPClient
+		if hc == nil {
+			hc = &http.Client{Timeout: cfg.RequestTimeout}
+		}
+		var err error
+		if api, err = NewClient(cfg, opts.App, hc, opts.Logger); err != nil {
+			return nil, err
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{
@@ -109,6 +111,7 @@ func New(cfg Config, opts Options) (*Engine, error) {
 		log:      opts.Logger,
 		now:      opts.Now,
 		api:      api,
+		app:      opts.App,
 		ctx:      ctx,
 		cancel:   cancel,
 		store:    opts.Store,
@@ -228,6 +231,7 @@ func (e *Engine) Subscribe(fn func(Snapshot)) (cancel func()) {
 func (e *Engine) updateLocked(f func(s *Snapshot)) {
 	prev := e.snap.State
 	f(&e.snap)
+	e.snap.LinksOff, e.snap.CodesOff = e.linksOff, e.codesOff
 	if e.snap.State != prev {
 		e.log.Info("state changed", "from", prev.String(), "to", e.snap.State.String())
 	}

@@ -8,7 +8,7 @@ import (
 	"net"
 	"net/url"
 
-	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
+	"github.com/magiclink/magiclink/auth/backend"
 )
 
 // Kind classifies a failure by what the user can do about it.
@@ -54,6 +54,15 @@ const (
 	KindRevokeFailed
 	// KindConfig: the Stytch configuration is invalid.
 	KindConfig
+	// KindAppNotAuthorized: the Stytch project does not list this app's ID
+	// (or web domain) as an authorized application of its Frontend SDK.
+	KindAppNotAuthorized
+	// KindMethodDisabled: the project's Frontend SDK settings switch this
+	// sign-in method (email magic links or email codes) off.
+	KindMethodDisabled
+	// KindProjectUnsupported: the project requires a captcha or device
+	// fingerprinting, which a desktop app cannot supply.
+	KindProjectUnsupported
 )
 
 var kindNames = [...]string{
@@ -61,6 +70,7 @@ var kindNames = [...]string{
 	"OtherDevice", "WrongTokenType", "MissingToken", "SessionExpired",
 	"BadCredentials", "RedirectNotAllowed", "Network", "Keyring", "PortBusy",
 	"CodeWrong", "CodeExpired", "LoginExpired", "RevokeFailed", "Config",
+	"AppNotAuthorized", "MethodDisabled", "ProjectUnsupported",
 }
 
 // String returns the kind's name.
@@ -119,15 +129,8 @@ func classify(err error, what string) *Error {
 	if errors.As(err, &ae) {
 		return ae
 	}
-	var se stytcherror.Error
-	if errors.As(err, &se) {
-		e := fromStytch(se, what)
-		e.Cause = err
-		return e
-	}
-	var sep *stytcherror.Error
-	if errors.As(err, &sep) && sep != nil {
-		e := fromStytch(*sep, what)
+	if be := backend.AsError(err); be != nil {
+		e := fromStytch(be, what)
 		e.Cause = err
 		return e
 	}
@@ -158,9 +161,9 @@ func isNetwork(err error) bool {
 	return errors.As(err, &oe)
 }
 
-func fromStytch(se stytcherror.Error, what string) *Error {
-	e := &Error{StytchType: string(se.ErrorType), RequestID: string(se.RequestID)}
-	switch se.ErrorType {
+func fromStytch(se *backend.Error, what string) *Error {
+	e := &Error{StytchType: se.Type, RequestID: se.RequestID}
+	switch se.Type {
 	case "invalid_email":
 		e.Kind, e.Message = KindInvalidEmail, "That email address doesn't look right. Check it and try again."
 	case "too_many_requests":
@@ -174,8 +177,27 @@ func fromStytch(se stytcherror.Error, what string) *Error {
 		e.Kind, e.Message = KindOtherDevice, "That link was requested by another device or an earlier run of this app. Open the newest link on this computer."
 	case "session_not_found":
 		e.Kind, e.Message = KindSessionExpired, "Your session has ended. Sign in again."
-	case "unauthorized_credentials":
-		e.Kind, e.Message = KindBadCredentials, "Stytch rejected this app's credentials. Check STYTCH_PROJECT_ID and STYTCH_SECRET."
+	case "unauthorized_credentials", "invalid_public_token", "public_token_not_found":
+		creds := se.Credentials
+		if creds == "" {
+			creds = "the Stytch credentials"
+		}
+		e.Kind, e.Message = KindBadCredentials, "Stytch rejected this app's credentials. Check "+creds+" against the Stytch dashboard (API keys)."
+	case "bad_app_bundle_for_stytch_sdk", "invalid_mobile_identifier", "bad_domain_for_stytch_sdk":
+		e.Kind, e.Message = KindAppNotAuthorized, "This app isn't an authorized application of the Stytch project. "+
+			"In the Stytch dashboard, open Frontend SDK and add the app's ID under Authorized applications."
+	case "endpoint_not_authorized_for_sdk":
+		e.Kind, e.Message = KindMethodDisabled, "This sign-in method is switched off for apps in the Stytch project. "+
+			"In the Stytch dashboard, open Frontend SDK and switch it on."
+	case backend.TypeCaptchaRequired:
+		e.Kind, e.Message = KindProjectUnsupported, "The Stytch project requires a captcha, which a desktop app can't show. "+
+			"In the Stytch dashboard, open Frontend SDK and switch the captcha off for this app to sign in."
+	case backend.TypeDeviceFingerprintRequired:
+		e.Kind, e.Message = KindProjectUnsupported, "The Stytch project requires Device Fingerprinting Protected Auth, which a desktop app can't provide. "+
+			"In the Stytch dashboard, switch it off (Frontend SDK) for this app to sign in."
+	case "invalid_session_duration_minutes":
+		e.Kind, e.Message = KindConfig, "Stytch refused the session length. Set --session-duration (STYTCH_SESSION_DURATION) "+
+			"within the project's limit (Frontend SDK → Sessions)."
 	case "no_match_for_provided_magic_link_url", "no_login_redirect_urls_set", "no_signup_redirect_urls_set":
 		e.Kind, e.Message = KindRedirectNotAllowed, "The redirect URL isn't registered in your Stytch project. Add it under Redirect URLs in the Stytch dashboard, or change --redirect-url."
 	case "invalid_magic_link_url", "invalid_login_magic_link_url", "invalid_signup_magic_link_url":
@@ -190,8 +212,21 @@ func fromStytch(se stytcherror.Error, what string) *Error {
 		if se.StatusCode >= 500 {
 			e.Kind, e.Message = KindNetwork, "Stytch is having trouble right now. Try again in a moment."
 		} else {
-			e.Kind, e.Message = KindUnknown, fmt.Sprintf("Could not %s (%s).", what, se.ErrorType)
+			e.Kind, e.Message = KindUnknown, fmt.Sprintf("Could not %s (%s).", what, se.Type)
 		}
 	}
 	return e
+}
+
+// classify is classify with the engine's own details filled in: the app ID
+// the dashboard must list when Stytch does not know this app.
+func (e *Engine) classify(err error, what string) *Error {
+	ae := classify(err, what)
+	if ae != nil && ae.Kind == KindAppNotAuthorized {
+		c := *ae
+		c.Message = fmt.Sprintf("Stytch doesn't know this app (ID %s). In the Stytch dashboard, open Frontend SDK "+
+			"and add %s under Authorized applications.", e.app.ID, e.app.ID)
+		ae = &c
+	}
+	return ae
 }

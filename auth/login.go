@@ -7,12 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks"
-	mlemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks/email"
-	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp"
-	otpemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/email"
-	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
-	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
+	"github.com/magiclink/magiclink/auth/backend"
 )
 
 // rateLimitBackoff is how long Resend stays disabled after Stytch
@@ -108,9 +103,16 @@ func (e *Engine) StartLogin(addr string) error {
 }
 
 func (e *Engine) sendFirstLink(l *pendingLogin) {
+	e.mu.Lock()
+	linksOff := e.linksOff
+	e.mu.Unlock()
+	if linksOff {
+		e.emailCode(l, true)
+		return
+	}
 	pk, err := newPKCE()
 	if err != nil {
-		e.failLogin(l, classify(err, "start sign-in"))
+		e.failLogin(l, e.classify(err, "start sign-in"))
 		return
 	}
 	// One listener start at a time, and never before the previous login's
@@ -131,7 +133,7 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 	}
 	e.lnMu.Unlock()
 	if err != nil {
-		e.failLogin(l, classify(err, "start sign-in"))
+		e.failLogin(l, e.classify(err, "start sign-in"))
 		return
 	}
 	e.mu.Lock()
@@ -150,8 +152,23 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 		return
 	}
 	if err != nil {
-		ae := classify(err, "send the sign-in link")
+		ae := e.classify(err, "send the sign-in link")
 		e.log.Warn("could not send magic link", "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+		if ae.Kind == KindMethodDisabled {
+			// The project allows no links for this app: close the
+			// listener and email a code instead, if codes are allowed.
+			e.linksOff = true
+			e.log.Info("email magic links are switched off for this app; using a one-time code")
+			if l.ln != nil {
+				go l.ln.Close(ShutdownGrace)
+				l.ln = nil
+			}
+			if !e.codesOff {
+				e.goRun(func() { e.emailCode(l, true) })
+				return
+			}
+			ae = noMethodError(ae)
+		}
 		e.login = nil
 		l.stop()
 		e.updateLocked(func(s *Snapshot) {
@@ -169,14 +186,11 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 func (e *Engine) sendLink(l *pendingLogin) error {
 	ctx, cancel := e.callCtx()
 	defer cancel()
-	mins := int32(e.cfg.LinkExpiry / time.Minute)
-	_, err := e.api.MagicLinks.Email.LoginOrCreate(ctx, &mlemail.LoginOrCreateParams{
-		Email:                   l.email,
-		LoginMagicLinkURL:       e.cfg.RedirectURL,
-		SignupMagicLinkURL:      e.cfg.RedirectURL,
-		LoginExpirationMinutes:  mins,
-		SignupExpirationMinutes: mins,
-		CodeChallenge:           l.pk.challenge,
+	err := e.api.SendLink(ctx, backend.LinkRequest{
+		Email:         l.email,
+		RedirectURL:   e.cfg.RedirectURL,
+		Expiry:        e.cfg.LinkExpiry,
+		CodeChallenge: l.pk.challenge,
 	})
 	if err == nil {
 		e.log.Info("magic link sent", "login", l.id)
@@ -242,7 +256,7 @@ func (e *Engine) Resend() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	l := e.login
-	if l == nil || e.snap.State != StateLinkSent || e.snap.Busy || e.now().Before(e.snap.Link.ResendAt) {
+	if l == nil || e.linksOff || e.snap.State != StateLinkSent || e.snap.Busy || e.now().Before(e.snap.Link.ResendAt) {
 		return
 	}
 	e.updateLocked(func(s *Snapshot) { s.Busy = true })
@@ -265,7 +279,7 @@ func (e *Engine) sendDoneLocked(l *pendingLogin, err error, what string, setRese
 	}
 	e.updateLocked(func(s *Snapshot) { s.Busy = false })
 	if err != nil {
-		e.sendFailedLocked(err, what, setResend)
+		e.sendFailedLocked(e.classify(err, what), what, setResend)
 		return false
 	}
 	return true
@@ -273,8 +287,7 @@ func (e *Engine) sendDoneLocked(l *pendingLogin, err error, what string, setRese
 
 // sendFailedLocked shows a failed resend; on a rate limit it also pushes
 // the resend time back.
-func (e *Engine) sendFailedLocked(err error, what string, setResend func(*Snapshot, time.Time)) {
-	ae := classify(err, what)
+func (e *Engine) sendFailedLocked(ae *Error, what string, setResend func(*Snapshot, time.Time)) {
 	e.log.Warn("could not "+what, "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
 	e.updateLocked(func(s *Snapshot) {
 		s.Err = ae
@@ -320,6 +333,9 @@ func (e *Engine) sendCode(resend bool) error {
 	if l == nil || e.snap.State != StateLinkSent {
 		return newError(KindUnknown, "Ask for a sign-in link first.", nil)
 	}
+	if e.codesOff {
+		return newError(KindMethodDisabled, codesOffMessage, nil)
+	}
 	if e.snap.Busy {
 		return nil
 	}
@@ -327,31 +343,75 @@ func (e *Engine) sendCode(resend bool) error {
 		return nil
 	}
 	e.updateLocked(func(s *Snapshot) { s.Busy = true })
-	e.goRun(func() {
-		ctx, cancel := e.callCtx()
-		defer cancel()
-		resp, err := e.api.OTPs.Email.LoginOrCreate(ctx, &otpemail.LoginOrCreateParams{
-			Email:             l.email,
-			ExpirationMinutes: int32(e.cfg.CodeExpiry / time.Minute),
-		})
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if !e.sendDoneLocked(l, err, "send a code", func(s *Snapshot, until time.Time) { s.Code.ResendAt = until }) {
+	e.goRun(func() { e.emailCode(l, false) })
+	return nil
+}
+
+// Messages for sign-in methods switched off in the project's Frontend SDK settings.
+const (
+	codesOffMessage = "One-time codes are switched off for this app in the Stytch project, so use the link in the email. " +
+		"(The project owner can switch on Email OTP under Frontend SDK in the Stytch dashboard.)"
+	noMethodMessage = "Neither email links nor one-time codes are switched on for this app in the Stytch project. " +
+		"The project owner can switch on Email magic links or Email OTP under Frontend SDK in the Stytch dashboard."
+)
+
+func noMethodError(cause *Error) *Error {
+	return &Error{Kind: KindMethodDisabled, Message: noMethodMessage, StytchType: cause.StytchType, RequestID: cause.RequestID, Cause: cause}
+}
+
+// emailCode asks Stytch to email a one-time code for login l. With
+// instead, the code replaces a magic link the project does not allow: the
+// login is still Sending and becomes LinkSent with only a code pending.
+func (e *Engine) emailCode(l *pendingLogin, instead bool) {
+	ctx, cancel := e.callCtx()
+	defer cancel()
+	methodID, err := e.api.SendCode(ctx, l.email, e.cfg.CodeExpiry)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.login != l {
+		return
+	}
+	if err != nil {
+		ae := e.classify(err, "send a code")
+		if ae.Kind == KindMethodDisabled {
+			e.codesOff = true
+			if instead {
+				ae = noMethodError(ae)
+			} else {
+				ae = &Error{Kind: KindMethodDisabled, Message: codesOffMessage, StytchType: ae.StytchType, RequestID: ae.RequestID, Cause: ae}
+			}
+		}
+		if instead {
+			e.log.Warn("could not send a one-time code", "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+			e.login = nil
+			l.stop()
+			e.updateLocked(func(s *Snapshot) {
+				*s = Snapshot{State: StateSignedOut, Email: l.email, Err: ae, Notice: s.Notice}
+			})
 			return
 		}
-		e.log.Info("one-time code sent", "login", l.id)
-		now := e.now()
-		l.methodID = resp.EmailID
-		if l.codeT != nil {
-			l.codeT.Stop()
+		e.updateLocked(func(s *Snapshot) { s.Busy = false })
+		e.sendFailedLocked(ae, "send a code", func(s *Snapshot, until time.Time) { s.Code.ResendAt = until })
+		return
+	}
+	e.log.Info("one-time code sent", "login", l.id)
+	now := e.now()
+	l.methodID = methodID
+	if l.codeT != nil {
+		l.codeT.Stop()
+	}
+	l.codeT = time.AfterFunc(e.cfg.CodeExpiry, func() { e.expireCode(l) })
+	if instead {
+		if l.expiry == nil {
+			l.expiry = time.AfterFunc(e.cfg.LinkExpiry, func() { e.expireLogin(l) })
 		}
-		l.codeT = time.AfterFunc(e.cfg.CodeExpiry, func() { e.expireCode(l) })
-		e.updateLocked(func(s *Snapshot) {
-			s.Code = Pending{Active: true, SentAt: now, ExpiresAt: now.Add(e.cfg.CodeExpiry), ResendAt: now.Add(e.cfg.ResendCooldown)}
-			s.Err = nil
-		})
+		e.updateLocked(func(s *Snapshot) { s.State = StateLinkSent })
+	}
+	e.updateLocked(func(s *Snapshot) {
+		s.Busy = false
+		s.Code = Pending{Active: true, SentAt: now, ExpiresAt: now.Add(e.cfg.CodeExpiry), ResendAt: now.Add(e.cfg.ResendCooldown)}
+		s.Err = nil
 	})
-	return nil
 }
 
 func (e *Engine) expireCode(l *pendingLogin) {
@@ -406,13 +466,9 @@ func (e *Engine) VerifyCode(code string) error {
 	e.goRun(func() {
 		ctx, cancel := e.callCtx()
 		defer cancel()
-		resp, err := e.api.OTPs.Authenticate(ctx, &otp.AuthenticateParams{
-			MethodID:               method,
-			Code:                   c,
-			SessionDurationMinutes: e.sessionMinutes(),
-		})
+		res, err := e.api.AuthenticateCode(ctx, method, c, e.cfg.SessionDuration)
 		if err != nil {
-			ae := classify(err, "check the code")
+			ae := e.classify(err, "check the code")
 			if ae.Kind == KindRateLimited {
 				// Stytch burns a code after too many wrong tries.
 				c := *ae
@@ -427,12 +483,10 @@ func (e *Engine) VerifyCode(code string) error {
 			})
 			return
 		}
-		e.completeSignIn(l, resp.SessionToken, resp.User, resp.Session)
+		e.completeSignIn(l, res)
 	})
 	return nil
 }
-
-func (e *Engine) sessionMinutes() int32 { return int32(e.cfg.SessionDuration / time.Minute) }
 
 // verifyFailed returns a pending login to LinkSent after a failed link or
 // code, so the user can try the other one or a newer email.
@@ -488,17 +542,13 @@ func (e *Engine) callbackFor(l *pendingLogin) callbackFunc {
 		// The browser may give up; the exchange still completes.
 		ctx, cancel := e.callCtx()
 		defer cancel()
-		resp, err := e.api.MagicLinks.Authenticate(ctx, &magiclinks.AuthenticateParams{
-			Token:                  token,
-			CodeVerifier:           verifier,
-			SessionDurationMinutes: e.sessionMinutes(),
-		})
+		res, err := e.api.AuthenticateLink(ctx, token, verifier, e.cfg.SessionDuration)
 		if err != nil {
-			ae := classify(err, "sign in")
+			ae := e.classify(err, "sign in")
 			e.verifyFailed(l, ae, nil)
 			return pageFor(ae.Kind, ae.Message)
 		}
-		if email, ok := e.completeSignIn(l, resp.SessionToken, resp.User, resp.Session); ok {
+		if email, ok := e.completeSignIn(l, res); ok {
 			return pageSignedIn(email)
 		}
 		return pageNoLogin()
@@ -508,8 +558,8 @@ func (e *Engine) callbackFor(l *pendingLogin) callbackFunc {
 // completeSignIn stores the new session and switches to SignedIn. If the
 // login was cancelled meanwhile, the new session is revoked so none is
 // left behind. It reports the signed-in address and whether it signed in.
-func (e *Engine) completeSignIn(l *pendingLogin, token string, u users.User, sess *sessions.Session) (string, bool) {
-	if token == "" {
+func (e *Engine) completeSignIn(l *pendingLogin, res *backend.Auth) (string, bool) {
+	if res == nil || res.SessionToken == "" {
 		// Stytch answered without a session: treat it as a failed attempt.
 		e.verifyFailed(l, newError(KindUnknown, "Stytch didn't start a session. Please try again.", nil), nil)
 		return "", false
@@ -518,9 +568,10 @@ func (e *Engine) completeSignIn(l *pendingLogin, token string, u users.User, ses
 	if e.login != l {
 		e.mu.Unlock()
 		e.log.Warn("sign-in completed after it was cancelled; revoking the new session")
-		e.revoke(token)
+		e.revoke(res.SessionToken)
 		return "", false
 	}
+	token := res.SessionToken
 	e.login = nil
 	l.stop()
 	store := e.store
@@ -528,7 +579,7 @@ func (e *Engine) completeSignIn(l *pendingLogin, token string, u users.User, ses
 	e.mu.Unlock()
 
 	notice := e.storeToken(store, token)
-	prof := profileFrom(u, sess, e.now())
+	prof := profileFrom(res, e.now())
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -588,11 +639,11 @@ func (e *Engine) revoke(token string) {
 // revokeToken ends the session with token at Stytch. A session Stytch no
 // longer knows counts as ended, so only other failures are returned.
 func (e *Engine) revokeToken(ctx context.Context, token string) *Error {
-	_, err := e.api.Sessions.Revoke(ctx, &sessions.RevokeParams{SessionToken: token})
+	err := e.api.Revoke(ctx, token)
 	if err == nil {
 		return nil
 	}
-	if ae := classify(err, "end the session"); ae.Kind != KindSessionExpired {
+	if ae := e.classify(err, "end the session"); ae.Kind != KindSessionExpired {
 		return ae
 	}
 	return nil

@@ -4,38 +4,27 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
-	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
+	"github.com/magiclink/magiclink/auth/backend"
 )
 
 // profileFrom builds the profile view's data from Stytch's user and session.
-func profileFrom(u users.User, s *sessions.Session, now time.Time) *Profile {
-	p := &Profile{UserID: u.UserID, Status: u.Status, LastCheckedAt: now}
-	if u.CreatedAt != nil {
-		p.CreatedAt = *u.CreatedAt
-	}
-	if u.Name != nil {
-		p.Name = strings.Join(strings.Fields(strings.Join([]string{u.Name.FirstName, u.Name.MiddleName, u.Name.LastName}, " ")), " ")
+func profileFrom(a *backend.Auth, now time.Time) *Profile {
+	u, s := a.User, a.Session
+	p := &Profile{
+		UserID: u.ID, Status: u.Status, CreatedAt: u.CreatedAt, LastCheckedAt: now,
+		Name:      strings.Join(strings.Fields(strings.Join([]string{u.FirstName, u.MiddleName, u.LastName}, " ")), " "),
+		SessionID: s.ID, SignedInAt: s.StartedAt, ExpiresAt: s.ExpiresAt,
 	}
 	used := ""
-	if s != nil {
-		p.SessionID = s.SessionID
-		if s.StartedAt != nil {
-			p.SignedInAt = *s.StartedAt
-		}
-		if s.ExpiresAt != nil {
-			p.ExpiresAt = *s.ExpiresAt
-		}
-		for _, f := range s.AuthenticationFactors {
-			p.Factors = append(p.Factors, describeFactor(f))
-			if f.EmailFactor != nil && used == "" {
-				used = f.EmailFactor.EmailAddress
-			}
+	for _, f := range s.Factors {
+		p.Factors = append(p.Factors, describeFactor(f))
+		if f.Email != "" && used == "" {
+			used = f.Email
 		}
 	}
 	for _, em := range u.Emails {
-		if used == "" || strings.EqualFold(em.Email, used) {
-			p.Email, p.EmailVerified = em.Email, em.Verified
+		if used == "" || strings.EqualFold(em.Address, used) {
+			p.Email, p.EmailVerified = em.Address, em.Verified
 			break
 		}
 	}
@@ -45,24 +34,24 @@ func profileFrom(u users.User, s *sessions.Session, now time.Time) *Profile {
 	return p
 }
 
-func describeFactor(f sessions.AuthenticationFactor) string {
+func describeFactor(f backend.Factor) string {
 	var name string
 	switch f.Type {
 	case "magic_link":
 		name = "Email magic link"
-	case "otp":
+	case "otp", "email_otp":
 		name = "One-time code"
-		if f.DeliveryMethod == "email" {
+		if f.DeliveryMethod == "email" || f.Type == "email_otp" {
 			name = "Email one-time code"
 		}
 	default:
-		name = strings.ReplaceAll(string(f.Type), "_", " ")
+		name = strings.ReplaceAll(f.Type, "_", " ")
 		if name == "" {
 			name = "Unknown method"
 		}
 	}
-	if f.EmailFactor != nil && f.EmailFactor.EmailAddress != "" {
-		name += " (" + f.EmailFactor.EmailAddress + ")"
+	if f.Email != "" {
+		name += " (" + f.Email + ")"
 	}
 	return name
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
 )
 
 // Offline retry and periodic-check timing.
@@ -58,10 +56,7 @@ func (e *Engine) checkSession(starting bool) {
 		return
 	}
 	ctx, cancel := e.callCtx()
-	resp, err := e.api.Sessions.Authenticate(ctx, &sessions.AuthenticateParams{
-		SessionToken:           tok,
-		SessionDurationMinutes: e.sessionMinutes(),
-	})
+	res, err := e.api.AuthenticateSession(ctx, tok, e.cfg.SessionDuration)
 	cancel()
 
 	e.mu.Lock()
@@ -70,7 +65,7 @@ func (e *Engine) checkSession(starting bool) {
 		return // signed out or replaced meanwhile
 	}
 	if err == nil {
-		prof := profileFrom(resp.User, &resp.Session, e.now())
+		prof := profileFrom(res, e.now())
 		e.retryN = 0
 		e.log.Info("session confirmed", "expires_at", prof.ExpiresAt.Format(time.RFC3339))
 		e.updateLocked(func(s *Snapshot) {
@@ -80,7 +75,7 @@ func (e *Engine) checkSession(starting bool) {
 		e.scheduleCheckLocked(e.cfg.CheckInterval)
 		return
 	}
-	ae := classify(err, "check your session")
+	ae := e.classify(err, "check your session")
 	if ae.Kind == KindSessionExpired {
 		e.log.Info("stored session is no longer valid; forgetting it", "stytch_error", ae.StytchType)
 		e.token = ""

@@ -73,6 +73,13 @@ type Snapshot struct {
 	// Busy is true while a request started from the current view (resend,
 	// sign-out, code request) is in flight.
 	Busy bool
+
+	// LinksOff is true once Stytch said the project switches email magic
+	// links off for this app: sign-in then emails a one-time code only.
+	LinksOff bool
+	// CodesOff is true once Stytch said one-time codes are switched off:
+	// the code fallback is not offered.
+	CodesOff bool
 }
 
 // Pending describes a sent magic link or one-time code.
