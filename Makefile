@@ -14,7 +14,8 @@ GO        ?= go
 TAGS      := ci,migrated_fynedo
 PKG       := github.com/magiclink/magiclink
 VERSION   ?= 1.0.0
-LDFLAGS   := -s -w -X main.version=$(VERSION)
+PUBLIC_TOKEN ?=
+LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.publicToken=$(PUBLIC_TOKEN)
 RUN_ARGS  ?=
 FUZZTIME  ?= 10s
 
@@ -35,7 +36,7 @@ FUZZ := ./auth:FuzzCallback ./auth:FuzzValidateEmail \
 run: deps-run
 	$(GO) run -ldflags "-X main.version=$(VERSION)" ./cmd/magiclink $(RUN_ARGS)
 
-## build: build bin/magiclink and bin/stytch-emulator
+## build: build bin/magiclink and bin/stytch-emulator (PUBLIC_TOKEN=public-token-… builds a release that needs no configuration)
 build: deps-run
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/magiclink ./cmd/magiclink
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/stytch-emulator ./cmd/stytch-emulator

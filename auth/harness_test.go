@@ -27,6 +27,7 @@ type harness struct {
 	store TokenStore
 	logs  *syncBuffer
 	log   *slog.Logger
+	b     backendKind
 }
 
 type syncBuffer struct {
@@ -57,7 +58,46 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func newHarness(t *testing.T, opts ...func(*emulator.Config)) *harness {
+// backendKind is one way the engine reaches Stytch; the engine's tests run
+// once for each.
+type backendKind struct {
+	name string
+	// prefix is the API's path prefix at the emulator, for fault injection.
+	prefix string
+	// credentials configures c for the emulator em.
+	credentials func(c *Config, em *emulator.Emulator)
+	// breakCredentials makes c's credentials wrong and returns the setting
+	// the error message must name.
+	breakCredentials func(c *Config) string
+}
+
+var backends = []backendKind{
+	{
+		name: "public-token", prefix: "/sdk/v1",
+		credentials: func(c *Config, em *emulator.Emulator) { c.PublicToken = em.PublicToken() },
+		breakCredentials: func(c *Config) string {
+			c.PublicToken = "public-token-test-00000000-0000-0000-0000-0000000000ff"
+			return EnvPublicToken
+		},
+	},
+	{
+		name: "secret", prefix: "/v1",
+		credentials: func(c *Config, em *emulator.Emulator) { c.ProjectID, c.Secret = em.ProjectID(), em.Secret() },
+		breakCredentials: func(c *Config) string {
+			c.Secret = "secret-test-wrongwrongwrongwrongwrongwrong"
+			return EnvSecret
+		},
+	},
+}
+
+// forEachBackend runs f as a subtest for each backend.
+func forEachBackend(t *testing.T, f func(t *testing.T, b backendKind)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { f(t, b) })
+	}
+}
+
+func newHarness(t *testing.T, b backendKind, opts ...func(*emulator.Config)) *harness {
 	t.Helper()
 	ecfg := emulator.Config{RedirectURLs: []string{"http://127.0.0.1:*/authenticate", "http://localhost:*/authenticate"}}
 	for _, o := range opts {
@@ -77,13 +117,13 @@ func newHarness(t *testing.T, opts ...func(*emulator.Config)) *harness {
 		log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	h.cfg = Config{
-		ProjectID:      srv.Emulator().ProjectID(),
-		Secret:         srv.Emulator().Secret(),
 		BaseURL:        srv.BaseURL(),
 		RedirectURL:    fmt.Sprintf("http://127.0.0.1:%d/authenticate", freePort(t)),
 		RequestTimeout: 5 * time.Second,
 		ResendCooldown: 50 * time.Millisecond,
 	}
+	b.credentials(&h.cfg, h.em)
+	h.b = b
 	t.Cleanup(func() { h.assertNoSecretsLogged() })
 	return h
 }
@@ -190,7 +230,7 @@ func (h *harness) activeSessions() int {
 // token or link reached the logs.
 func (h *harness) assertNoSecretsLogged() {
 	logs := h.logs.String()
-	if strings.Contains(logs, h.cfg.Secret) {
+	if h.cfg.Secret != "" && strings.Contains(logs, h.cfg.Secret) {
 		h.t.Error("the project secret appears in the logs")
 	}
 	for _, m := range h.em.Outbox("") {

@@ -55,32 +55,34 @@ func TestRealKeyring(t *testing.T) {
 // TestRealKeyringEndToEnd signs in through the emulator with the real
 // keyring as the store, then restores from it in a new engine.
 func TestRealKeyringEndToEnd(t *testing.T) {
-	if os.Getenv("MAGICLINK_REAL_KEYRING") != "1" {
-		t.Skip("set MAGICLINK_REAL_KEYRING=1 with a Secret Service running (make test does)")
-	}
-	h := newHarness(t)
-	ks := &KeyringStore{Service: "io.github.magiclink.magiclink.test", Account: h.cfg.ProjectID + "-e2e"}
-	t.Cleanup(func() { _ = ks.Delete(context.Background()) })
-	h.store = ks
-	e := h.engine()
-	e.Start()
-	waitState(t, e, StateSignedOut)
-	s := h.signIn(e, "keyring@example.com")
-	if s.Notice != "" {
-		t.Fatalf("unexpected notice: %s", s.Notice)
-	}
-	if v, err := keyring.Get(ks.Service, ks.Account); err != nil || v == "" {
-		t.Fatalf("not in the keyring: %v", err)
-	}
-	e.Close()
-	e2 := h.engine()
-	e2.Start()
-	waitState(t, e2, StateSignedIn)
-	e2.Logout()
-	waitState(t, e2, StateSignedOut)
-	if _, err := keyring.Get(ks.Service, ks.Account); !errors.Is(err, keyring.ErrNotFound) {
-		t.Fatalf("still in the keyring after logout: %v", err)
-	}
+	forEachBackend(t, func(t *testing.T, b backendKind) {
+		if os.Getenv("MAGICLINK_REAL_KEYRING") != "1" {
+			t.Skip("set MAGICLINK_REAL_KEYRING=1 with a Secret Service running (make test does)")
+		}
+		h := newHarness(t, b)
+		ks := &KeyringStore{Service: "io.github.magiclink.magiclink.test", Account: h.cfg.ProjectID + "-e2e"}
+		t.Cleanup(func() { _ = ks.Delete(context.Background()) })
+		h.store = ks
+		e := h.engine()
+		e.Start()
+		waitState(t, e, StateSignedOut)
+		s := h.signIn(e, "keyring@example.com")
+		if s.Notice != "" {
+			t.Fatalf("unexpected notice: %s", s.Notice)
+		}
+		if v, err := keyring.Get(ks.Service, ks.Account); err != nil || v == "" {
+			t.Fatalf("not in the keyring: %v", err)
+		}
+		e.Close()
+		e2 := h.engine()
+		e2.Start()
+		waitState(t, e2, StateSignedIn)
+		e2.Logout()
+		waitState(t, e2, StateSignedOut)
+		if _, err := keyring.Get(ks.Service, ks.Account); !errors.Is(err, keyring.ErrNotFound) {
+			t.Fatalf("still in the keyring after logout: %v", err)
+		}
+	})
 }
 
 func TestKeyringTimeout(t *testing.T) {

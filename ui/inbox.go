@@ -109,7 +109,14 @@ func (v *inboxView) leave() {
 
 func (v *inboxView) update(s auth.Snapshot) {
 	v.snap = s
-	setEmphasis(v.sentTo, "We sent a sign-in link to ", s.Email, ".", "")
+	if s.LinksOff {
+		// The project allows no links for this app: the email holds a code.
+		setEmphasis(v.sentTo, "We sent a 6-digit sign-in code to ", s.Email, ".", "")
+		v.linkCard.Hide()
+	} else {
+		setEmphasis(v.sentTo, "We sent a sign-in link to ", s.Email, ".", "")
+		v.linkCard.Show()
+	}
 
 	switch p, ok := providerFor(s.Email); {
 	case v.u.opts.Demo && v.u.opts.DemoInboxURL != "":
@@ -143,7 +150,7 @@ func (v *inboxView) update(s auth.Snapshot) {
 
 	v.notice.set(s.Notice)
 	opened := v.code.update(s, busy)
-	if s.Code.Active || v.code.visible() {
+	if s.Code.Active || v.code.visible() || s.LinksOff || s.CodesOff {
 		v.getCode.Hide()
 	} else {
 		v.getCode.Show()

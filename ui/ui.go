@@ -21,7 +21,7 @@ import (
 
 // AppID is the application id; it matches FyneApp.toml and must be passed to
 // app.NewWithID so that Preferences work in a plain `go build` binary.
-const AppID = "io.github.magiclink.magiclink"
+const AppID = auth.DefaultAppID
 
 //go:embed icon.png
 var iconPNG []byte

@@ -33,6 +33,15 @@ const (
 // free port is used.
 const DefaultDemoAddr = "127.0.0.1:9011"
 
+// Defaults are settings built into the binary, used when neither a flag,
+// the environment nor the .env file sets them.
+type Defaults struct {
+	// PublicToken is the Stytch public token of a release build
+	// (make build PUBLIC_TOKEN=…), so a user who downloads the app
+	// configures nothing.
+	PublicToken string
+}
+
 // Settings is the parsed command line and environment.
 type Settings struct {
 	Config   auth.Config
@@ -44,6 +53,19 @@ type Settings struct {
 	Version   bool
 	EnvFile   string
 	LogLevel  slog.Level
+	// Warnings are things worth telling the user that do not stop the app,
+	// e.g. a secret that is set but not needed.
+	Warnings []string
+}
+
+// StoreAccount is the keyring account of the stored session: per
+// credential and API host (auth.Config.StoreAccount), and one fixed name
+// in demo mode, whose emulator may move to another port.
+func (s Settings) StoreAccount() string {
+	if s.Demo {
+		return "demo:" + s.Config.PublicToken
+	}
+	return s.Config.StoreAccount()
 }
 
 // UsageError is a bad flag or setting; the command should exit with code 2.
@@ -57,6 +79,12 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // file. Demo mode is chosen by --demo, MAGICLINK_DEMO, or by the absence
 // of any Stytch credentials.
 func Parse(name string, args []string, getenv func(string) string, stderr io.Writer) (Settings, error) {
+	return ParseWith(name, args, getenv, stderr, Defaults{})
+}
+
+// ParseWith is Parse with settings built into the binary, which every
+// other source overrides.
+func ParseWith(name string, args []string, getenv func(string) string, stderr io.Writer, def Defaults) (Settings, error) {
 	var s Settings
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -116,6 +144,9 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 			return s, &UsageError{fmt.Errorf("log level %q should be debug, info, warn or error", *logLevel)}
 		}
 	}
+	if !s.Config.HasCredentials() && def.PublicToken != "" {
+		s.Config.PublicToken = def.PublicToken
+	}
 	if !s.Config.HasCredentials() {
 		s.Demo = true
 	}
@@ -124,8 +155,13 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 		if err != nil || !auth.IsLoopbackHost(host) {
 			return s, &UsageError{fmt.Errorf("--demo-addr %q must be a loopback address such as %s", s.DemoAddr, DefaultDemoAddr)}
 		}
-		// The emulator supplies the project, secret and base URL.
-		s.Config.ProjectID, s.Config.Secret, s.Config.BaseURL = emulator.DefaultProjectID, "secret-test-demo", "http://demo.invalid"
+		// Demo mode signs in as a shipped app does, with the emulator's
+		// public token; StartDemo supplies the base URL.
+		s.Config.PublicToken, s.Config.ProjectID, s.Config.Secret = emulator.DefaultPublicToken, "", ""
+		s.Config.BaseURL = "http://" + s.DemoAddr
+	} else if s.Config.UsesPublicToken() && s.Config.Secret != "" {
+		s.Warnings = append(s.Warnings, auth.EnvSecret+" is set but not used: with a public token the app never needs the secret. "+
+			"Remove it from this computer's environment and .env file.")
 	}
 	if err := s.Config.WithDefaults().Validate(); err != nil {
 		return s, &UsageError{err}
@@ -157,6 +193,7 @@ func StartDemo(cfg *auth.Config, addr, dataDir string, log *slog.Logger) (*Demo,
 	}
 	srv, err := emulator.NewServer(emulator.Config{
 		ProjectID:    emulator.DefaultProjectID,
+		PublicToken:  emulator.DefaultPublicToken,
 		RedirectURLs: []string{redirect},
 		StatePath:    filepath.Join(dataDir, "demo-stytch-state.json"),
 		RateLimit:    true,
@@ -172,15 +209,14 @@ func StartDemo(cfg *auth.Config, addr, dataDir string, log *slog.Logger) (*Demo,
 			return nil, fmt.Errorf("could not start demo mode on %s: %w", addr, err)
 		}
 	}
-	em := srv.Emulator()
-	cfg.ProjectID, cfg.Secret, cfg.BaseURL = em.ProjectID(), em.Secret(), srv.BaseURL()
+	cfg.PublicToken, cfg.ProjectID, cfg.Secret, cfg.BaseURL = srv.Emulator().PublicToken(), "", "", srv.BaseURL()
 	return &Demo{Server: srv}, nil
 }
 
 // Reset revokes and forgets the session stored for cfg's project. It is
 // what `magiclink --reset` does.
-func Reset(ctx context.Context, cfg auth.Config, store auth.TokenStore, log *slog.Logger) error {
-	eng, err := auth.New(cfg, auth.Options{Store: store, Logger: log})
+func Reset(ctx context.Context, cfg auth.Config, app auth.App, store auth.TokenStore, log *slog.Logger) error {
+	eng, err := auth.New(cfg, auth.Options{Store: store, Logger: log, App: app})
 	if err != nil {
 		return err
 	}

@@ -28,10 +28,15 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "1.0.0"
 
+// publicToken is the Stytch project's public token built into a release
+// (make build PUBLIC_TOKEN=…, which sets -X main.publicToken=…). It is not a
+// secret: Stytch's Frontend SDK settings bound what it can do.
+var publicToken = ""
+
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	s, err := launch.Parse("magiclink", args, os.Getenv, stderr)
+	s, err := launch.ParseWith("magiclink", args, os.Getenv, stderr, launch.Defaults{PublicToken: publicToken})
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
@@ -47,6 +52,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: s.LogLevel}))
+	for _, w := range s.Warnings {
+		fmt.Fprintf(stderr, "magiclink: warning: %s\n", w)
+	}
+	appInfo := auth.App{ID: ui.AppID, Version: version}
 	// xdg-open chatter must not reach our stdout.
 	browser.Stdout, browser.Stderr = io.Discard, io.Discard
 
@@ -61,12 +70,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "demo inbox: %s\n", demo.InboxURL())
 		s.DemoInbox = demo.InboxURL()
 	}
-	store := &auth.KeyringStore{Service: ui.AppID, Account: s.Config.ProjectID}
+	store := &auth.KeyringStore{Service: ui.AppID, Account: s.StoreAccount()}
 
 	if s.Reset {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		if err := launch.Reset(ctx, s.Config, store, log); err != nil {
+		if err := launch.Reset(ctx, s.Config, appInfo, store, log); err != nil {
 			fmt.Fprintf(stderr, "magiclink: %v\n", err)
 			return 1
 		}
@@ -74,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	eng, err := auth.New(s.Config, auth.Options{Store: store, Logger: log})
+	eng, err := auth.New(s.Config, auth.Options{Store: store, Logger: log, App: appInfo})
 	if err != nil {
 		fmt.Fprintf(stderr, "magiclink: %v\n", err)
 		return 2
