@@ -229,11 +229,16 @@ func (e *Engine) Subscribe(fn func(Snapshot)) (cancel func()) {
 // updateLocked applies f to the snapshot and publishes the result.
 // e.mu must be held.
 func (e *Engine) updateLocked(f func(s *Snapshot)) {
-	prev := e.snap.State
+	prev, prevErr := e.snap.State, e.snap.Err
 	f(&e.snap)
 	e.snap.LinksOff, e.snap.CodesOff = e.linksOff, e.codesOff
 	if e.snap.State != prev {
 		e.log.Info("state changed", "from", prev.String(), "to", e.snap.State.String())
+	}
+	if err := e.snap.Err; err != nil && err != prevErr {
+		// What the user is told, so a log shows it too. Messages never hold
+		// a token, code, verifier or link.
+		e.log.Info("telling the user", "kind", err.Kind.String(), "message", err.Message)
 	}
 	for _, s := range e.subs {
 		s.offer(e.snap)

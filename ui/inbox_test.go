@@ -208,3 +208,36 @@ func TestProviderFor(t *testing.T) {
 		}
 	}
 }
+
+func TestInbox_LinksSwitchedOffShowsOnlyTheCode(t *testing.T) {
+	h := newHarness(t, auth.Snapshot{}, Options{})
+	v := h.ui.inboxView()
+	s := withCode(auth.Snapshot{State: auth.StateLinkSent, Email: "ada@example.com", LinksOff: true})
+	h.eng.push(s)
+
+	h.wantView(v)
+	wantText(t, "sent to", v.sentTo, "We sent a 6-digit sign-in code to ada@example.com.")
+	wantVisible(t, "link card", v.linkCard, false)
+	wantVisible(t, "get a code instead", v.getCode, false)
+	wantVisible(t, "code entry", v.code.root, true)
+	if v.focusTarget() != v.code.entry {
+		t.Fatal("the code entry should take the focus when only a code was sent")
+	}
+
+	// Links back on (a later login in another run) shows the link card again.
+	h.eng.push(linkSent("ada@example.com"))
+	wantVisible(t, "link card", v.linkCard, true)
+	wantText(t, "sent to", v.sentTo, "We sent a sign-in link to ada@example.com.")
+}
+
+func TestInbox_CodesSwitchedOffHidesTheFallback(t *testing.T) {
+	h := newHarness(t, auth.Snapshot{}, Options{})
+	v := h.ui.inboxView()
+	h.eng.push(linkSent("ada@example.com"))
+	wantVisible(t, "get a code instead", v.getCode, true)
+	s := linkSent("ada@example.com")
+	s.CodesOff = true
+	h.eng.push(s)
+	wantVisible(t, "get a code instead", v.getCode, false)
+	wantVisible(t, "link card", v.linkCard, true)
+}
