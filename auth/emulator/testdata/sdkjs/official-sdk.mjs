@@ -20,6 +20,10 @@
 import { JSDOM, VirtualConsole, requestInterceptor } from 'jsdom';
 import { webcrypto } from 'node:crypto';
 
+// Node's own fetch and console, before the page's replace them.
+const realFetch = globalThis.fetch.bind(globalThis);
+const print = console.log.bind(console);
+
 const EMU = process.env.STYTCH_EMULATOR_URL;
 const PUBLIC_TOKEN = process.env.STYTCH_PUBLIC_TOKEN;
 const PKCE_REQUIRED = process.env.SDKJS_PKCE_REQUIRED === '1';
@@ -40,7 +44,7 @@ if (emu.protocol !== 'https:') {
 // Nothing may keep this script alive for ever (the SDK's event logger runs a
 // timer, and a bad answer can make its session refresh retry with back-off).
 const watchdog = setTimeout(() => {
-  console.log('FAIL watchdog: the script did not finish within 50 s');
+  print('FAIL watchdog: the script did not finish within 50 s');
   report();
   process.exit(1);
 }, 50000);
@@ -50,7 +54,7 @@ const watchdog = setTimeout(() => {
 const results = [];
 function check(name, ok, detail = '') {
   results.push({ name, ok: !!ok });
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ': ' + detail : ''}`);
+  print(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ': ' + detail : ''}`);
   return !!ok;
 }
 function eq(name, got, want) {
@@ -103,7 +107,7 @@ for (const level of ['error', 'warn', 'log', 'info', 'debug']) {
   const orig = console[level].bind(console);
   console[level] = (...args) => {
     logged.push({ level, phase, text: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : typeof a === 'string' ? a : safeJSON(a))).join(' ') });
-    if (level === 'error' || level === 'warn') orig('  [page console.' + level + ']', ...args);
+    if (process.env.SDKJS_VERBOSE) orig(`  [page console.${level}]`, ...args);
   };
 }
 function safeJSON(v) {
@@ -167,12 +171,9 @@ for (const key of Object.getOwnPropertyNames(window)) {
   Object.defineProperty(globalThis, key, { get: () => window[key], configurable: true });
 }
 globalThis.fetch = browserFetch;
-globalThis.XMLHttpRequest = window.XMLHttpRequest;
-globalThis.WebSocket = window.WebSocket;
 
 // ---------------------------------------------------------------- the page's network layer
 
-const realFetch = fetch.bind(globalThis);
 const pageOrigin = new URL(PAGE_URL).origin;
 const inflight = new Set();
 
@@ -207,15 +208,22 @@ function listHas(list, item) {
 // of the answer. A refused request is a TypeError('Failed to fetch'), as in a
 // browser, which the SDK turns into StytchAPIUnreachableError.
 function browserFetch(input, init = {}) {
-  const p = browserFetchInner(input, init);
+  const entry = { who: 'sdk' };
+  network.push(entry);
+  const p = browserFetchInner(entry, input, init).catch((e) => {
+    if (e instanceof TypeError && e.message === 'Failed to fetch') throw e;
+    // A network error (refused, TLS): a browser says only this.
+    entry.netError = `${e.message}${e.cause ? ': ' + (e.cause.code ?? e.cause.message) : ''}`;
+    throw new TypeError('Failed to fetch');
+  });
   inflight.add(p);
   p.finally(() => inflight.delete(p)).catch(() => {});
   return p;
 }
-async function browserFetchInner(input, init) {
+async function browserFetchInner(entry, input, init) {
   const req = new Request(input, init);
-  const entry = { who: 'sdk', method: req.method, url: req.url };
-  network.push(entry);
+  entry.method = req.method;
+  entry.url = req.url;
   let body;
   if (init.body != null) {
     entry.rawBody = String(init.body);
@@ -345,7 +353,8 @@ async function main() {
   check('bootstrap: data cached in localStorage', window.localStorage.getItem(`stytch_sdk_state_${PUBLIC_TOKEN}::bootstrap`) !== null, storageKeys().join(','));
   check('bootstrap: captcha off, DFP off (nothing remote to load)', boot.captchaSettings?.enabled === false && boot.runDFPProtectedAuth === false, safeJSON(boot));
   eq('bootstrap: pkceRequiredForEmailMagicLinks', boot.pkceRequiredForEmailMagicLinks, PKCE_REQUIRED);
-  eq('bootstrap: vertical', boot.vertical, 'CONSUMER');
+  check('bootstrap: a consumer project (vertical not B2B)', boot.vertical !== 'B2B', `vertical ${JSON.stringify(boot.vertical)}`);
+  check('bootstrap: an RBAC policy (the SDK logs an error without one)', Array.isArray(boot.rbacPolicy?.roles) && Array.isArray(boot.rbacPolicy?.resources), safeJSON(boot.rbacPolicy));
   // With customBaseUrl the SDK asks for the session at start; with none it must get an error it does not retry.
   const startRefresh = lastSDKRequest('/sessions/authenticate');
   if (startRefresh) {
@@ -485,18 +494,18 @@ function report() {
   const errs = logged.filter((l) => (l.level === 'error' || l.level === 'jsdomError') && !errorPhases.has(l.phase));
   check('the SDK logged no errors (outside the wrong-token step)', errs.length === 0, errs.map((l) => `[${l.phase}] ${l.text}`).join(' | '));
 
-  console.log('\nrequests:');
+  print('\nrequests:');
   for (const e of network) {
     const path = e.target ? new URL(e.target).pathname : e.url;
-    console.log(`  ${e.who.padEnd(4)} ${e.method.padEnd(7)} ${path}${e.preflight ? ` (preflight ${e.preflight})` : ''} -> ${e.blocked ? 'BLOCKED' : (e.status ?? e.cors ?? '?')}`);
+    print(`  ${e.who.padEnd(4)} ${(e.method ?? '?').padEnd(7)} ${path}${e.preflight ? ` (preflight ${e.preflight})` : ''} -> ${e.blocked ? 'BLOCKED' : (e.status ?? e.cors ?? e.netError ?? '?')}`);
   }
   const notes = logged.filter((l) => l.level === 'warn' || l.level === 'error' || l.level === 'jsdomError');
   if (notes.length) {
-    console.log('page console:');
-    for (const l of notes) console.log(`  [${l.phase}] ${l.level}: ${l.text.slice(0, 400)}`);
+    print('page console:');
+    for (const l of notes) print(`  [${l.phase}] ${l.level}: ${l.text.slice(0, 400)}`);
   }
   const failed = results.filter((r) => !r.ok).length;
-  console.log(`\n${results.length - failed} passed, ${failed} failed`);
+  print(`\n${results.length - failed} passed, ${failed} failed`);
   return failed;
 }
 
