@@ -581,6 +581,30 @@ type captchaSettings struct {
 	SiteKey string `json:"siteKey"`
 }
 
+// rbacPolicy is bootstrap's rbac_policy: the project's one role,
+// stytch_user (every user has it), with no permissions and no resources.
+// The browser SDK logs an error at every start when it is null.
+type rbacPolicy struct {
+	Roles     []rbacRole `json:"roles"`
+	Resources []struct{} `json:"resources"`
+	Scopes    []struct{} `json:"scopes"`
+}
+
+type rbacRole struct {
+	RoleID      string     `json:"role_id"`
+	Description string     `json:"description"`
+	Permissions []struct{} `json:"permissions"`
+}
+
+func defaultRBACPolicy() rbacPolicy {
+	return rbacPolicy{
+		Roles: []rbacRole{{RoleID: defaultRoleStytchUser,
+			Description: "Granted to all users.", Permissions: []struct{}{}}},
+		Resources: []struct{}{},
+		Scopes:    []struct{}{},
+	}
+}
+
 // emulatorCaptchaSiteKey is the site key bootstrap reports when captcha is
 // on. It is not a real reCAPTCHA key: clients that load reCAPTCHA with it
 // fail, as they would against a project they cannot serve.
@@ -606,7 +630,7 @@ type bootstrapResponse struct {
 	PasswordConfig                 *struct{}       `json:"password_config"`
 	DFPProtectedAuthEnabled        bool            `json:"dfp_protected_auth_enabled"`
 	DFPProtectedAuthMode           string          `json:"dfp_protected_auth_mode"`
-	RBACPolicy                     *struct{}       `json:"rbac_policy"`
+	RBACPolicy                     rbacPolicy      `json:"rbac_policy"`
 	SIWERequiredForCryptoWallets   bool            `json:"siwe_required_for_crypto_wallets"`
 	Vertical                       string          `json:"vertical"`
 }
@@ -627,6 +651,7 @@ func (e *Emulator) sdkBootstrap(c *sdkCall) (any, *apiError) {
 		PKCERequiredForEmailMagicLinks: s.PKCERequired,
 		DFPProtectedAuthEnabled:        s.DFP,
 		DFPProtectedAuthMode:           "OBSERVATION",
+		RBACPolicy:                     defaultRBACPolicy(),
 		Vertical:                       "CONSUMER",
 	}
 	if s.Captcha {
