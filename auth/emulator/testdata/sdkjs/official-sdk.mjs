@@ -19,6 +19,8 @@
 
 import { JSDOM, VirtualConsole, requestInterceptor } from 'jsdom';
 import { webcrypto } from 'node:crypto';
+import https from 'node:https';
+import tls from 'node:tls';
 
 // Node's own fetch and console, before the page's replace them.
 const realFetch = globalThis.fetch.bind(globalThis);
@@ -341,6 +343,15 @@ async function main() {
   const { StytchClient, UNRECOVERABLE_ERROR_TYPES } = sdk;
   const internals = (c) => c[Symbol.for('stytch__internal_b2c')];
 
+  // 0. TLS is really verified: without the emulator's certificate (the
+  // default roots only) the connection is refused, with it (the roots plus
+  // NODE_EXTRA_CA_CERTS, which is what fetch uses) it is not.
+  check('TLS verification is on', process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0');
+  const tlsWithout = await tlsProbe(tls.rootCertificates);
+  check('TLS: without the emulator certificate the connection is refused', /CERT|SIGNATURE|SELF_SIGNED|ISSUER/.test(tlsWithout), tlsWithout);
+  const tlsWith = await tlsProbe(undefined);
+  eq('TLS: with NODE_EXTRA_CA_CERTS the emulator certificate verifies', tlsWith, 'ok');
+
   // 1. Bootstrap
   phase = 'bootstrap';
   const client = new StytchClient(PUBLIC_TOKEN, { customBaseUrl: EMU });
@@ -355,6 +366,8 @@ async function main() {
   eq('bootstrap: pkceRequiredForEmailMagicLinks', boot.pkceRequiredForEmailMagicLinks, PKCE_REQUIRED);
   check('bootstrap: a consumer project (vertical not B2B)', boot.vertical !== 'B2B', `vertical ${JSON.stringify(boot.vertical)}`);
   check('bootstrap: an RBAC policy (the SDK logs an error without one)', Array.isArray(boot.rbacPolicy?.roles) && Array.isArray(boot.rbacPolicy?.resources), safeJSON(boot.rbacPolicy));
+  const perms = await attempt('rbac.allPermissions', () => client.rbac.allPermissions());
+  check('rbac.allPermissions resolves', !perms.error && typeof perms.value === 'object', describeError(perms.error));
   // With customBaseUrl the SDK asks for the session at start; with none it must get an error it does not retry.
   const startRefresh = lastSDKRequest('/sessions/authenticate');
   if (startRefresh) {
@@ -378,7 +391,7 @@ async function main() {
         signup_expiration_minutes: 60,
       }),
     );
-    check('loginOrCreate: new user created', sent.user_created === true && /^user-test-/.test(sent.user_id ?? ''), safeJSON(sent));
+    check('loginOrCreate: a MagicLinksLoginOrCreateResponse (request_id, status_code 200)', sent.status_code === 200 && typeof sent.request_id === 'string' && sent.request_id !== '', safeJSON(sent));
     const sendReq = lastSDKRequest('/magic_links/email/login_or_create');
     if (PKCE_REQUIRED) {
       check('loginOrCreate sent a PKCE code_challenge', /^[A-Za-z0-9_-]{43}$/.test(sendReq?.body?.code_challenge ?? ''), safeJSON(sendReq?.body));
@@ -386,6 +399,7 @@ async function main() {
     }
     const msg = await latestMessage(mlAddr, 'link');
     if (!check('outbox has the link', !!msg?.link, safeJSON(msg))) throw new StepFailed();
+    eq('the link is a signup link (new address)', msg.kind, 'signup');
     check('the link is on the emulator', new URL(msg.link).origin === emu.origin, msg.link);
     const redir = await testFetch(msg.link);
     const loc = redir.headers.get('location') ?? '';
@@ -399,7 +413,7 @@ async function main() {
       check('authenticate sent the code_verifier from the SDK storage', typeof authReq?.body?.code_verifier === 'string' && authReq.body.code_verifier.length >= 43, safeJSON(authReq?.body));
       check('the SDK cleared its PKCE verifier', window.localStorage.getItem(pkceKey) === null);
     }
-    check('authenticate returned the user with that email', auth.user?.emails?.some((e) => e.email === mlAddr) && auth.user_id === sent.user_id, safeJSON(auth.user));
+    check('authenticate returned the user with that email', auth.user?.emails?.some((e) => e.email === mlAddr) && /^user-test-/.test(auth.user_id ?? '') && auth.user.user_id === auth.user_id, safeJSON(auth.user));
     check('authenticate returned a session, token and JWT', /^session-test-/.test(auth.session?.session_id ?? '') && !!auth.session_token && auth.session_jwt?.split('.').length === 3, safeJSON(auth.session));
     check('the session is the SDK state', client.session.getSync()?.session_id === auth.session?.session_id);
     check('the session cookie is set', window.document.cookie.includes('stytch_session='), window.document.cookie);
@@ -412,6 +426,8 @@ async function main() {
     await step('session', async () => {
       const s = await must('session.authenticate', () => client.session.authenticate({ session_duration_minutes: 60 }));
       eq('session.authenticate: same session', s.session?.session_id, session.session.session_id);
+      check('session.authenticate: user, user_id, token and JWT (AuthenticateResponse)', s.user?.user_id === session.user_id && s.user_id === session.user_id && !!s.session_token && !!s.session_jwt, safeJSON({ ...s, session_token: !!s.session_token, session_jwt: !!s.session_jwt }));
+      eq('the SDK state keeps the user', client.user.getSync()?.user_id, session.user_id);
       const u = await must('user.get', () => client.user.get());
       check('user.get: the user', u.user_id === session.user_id && u.emails?.some((e) => e.email === mlAddr), safeJSON(u));
       eq('/dev/sessions: active', await sessionStatus(session.session.session_id), 'active');
@@ -444,13 +460,13 @@ async function main() {
   // 5. Errors as the SDK sees them
   phase = 'disable';
   await step('sdk disable', async () => {
-    await devJSON('/dev/sdk', { disable: ['magic_links'] });
+    await devJSON('/dev/sdk', { disabled: ['magic_links'] });
     await mustFail('magic links disabled: loginOrCreate', 'endpoint_not_authorized_for_sdk', () =>
       client.magicLinks.email.loginOrCreate(`sdkjs-off-${stamp}@example.com`, { login_magic_link_url: REDIRECT_URL, signup_magic_link_url: REDIRECT_URL }),
     );
     await must('magic links disabled: OTP still works', () => client.otps.email.loginOrCreate(`sdkjs-off-${stamp}@example.com`));
   }).finally(async () => {
-    await devJSON('/dev/sdk', { enable: ['magic_links'] }).catch((e) => check('/dev/sdk re-enable', false, e.message));
+    await devJSON('/dev/sdk', { disabled: [] }).catch((e) => check('/dev/sdk re-enable', false, e.message));
   });
   await step('sdk re-enable', async () => {
     await must('magic links re-enabled: loginOrCreate works', () =>
@@ -472,8 +488,27 @@ async function main() {
     await mustFail('wrong public token: otps.email.loginOrCreate', 'unauthorized_credentials', () => bad.otps.email.loginOrCreate(`sdkjs-bad-${stamp}@example.com`));
     await settle();
   });
+  // The SDK's telemetry: its event logger flushes every 800 ms; flush now.
+  phase = 'events';
+  await withTimeout(internals(client).networkClient.eventLogger.flush(), 'eventLogger.flush');
+  await settle();
+  const ev = lastSDKRequest('/events');
+  check('telemetry: POST /sdk/v1/events accepted', ev?.status === 200 && !ev.cors, ev ? `status ${ev.status} ${ev.cors ?? ''} ${ev.netError ?? ''} ${ev.response ?? ''}` : 'no request');
   phase = 'end';
   await settle();
+}
+
+// Connects to the emulator with the given CA list (undefined: Node's
+// default, which includes NODE_EXTRA_CA_CERTS); "ok" or the error code.
+function tlsProbe(ca) {
+  return new Promise((resolve) => {
+    const req = https.get(new URL('/dev/outbox', emu.origin), { ca, agent: false, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve('ok');
+    });
+    req.on('error', (e) => resolve(e.code ?? e.message));
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+  });
 }
 
 async function step(name, fn) {
