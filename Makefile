@@ -62,6 +62,7 @@ fmt-check:
 vet:
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) vet -tags e2e ./cmd/magiclink
+	$(GO) vet -tags sdkjs ./auth/emulator
 
 staticcheck:
 	$(GO) run $(STATICCHECK) -tags $(TAGS) ./...
