@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -53,6 +54,9 @@ func NewServer(cfg Config) (*Server, error) {
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
+		// net/http's own messages (such as a client refusing the
+		// self-signed certificate) are debug lines of the emulator's log.
+		ErrorLog: slog.NewLogLogger(emu.log.Handler(), slog.LevelDebug),
 	}
 	return s, nil
 }
