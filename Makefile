@@ -1,6 +1,6 @@
 # magiclink — see README.md.
 #   make run     install what is missing, then start the app (demo mode without Stytch credentials)
-#   make test    install test dependencies, then lint, unit, fuzz, real-keyring and end-to-end tests
+#   make test    install test dependencies, then lint, unit, fuzz, real-keyring, end-to-end and official-SDK tests
 #   make bench   start-up, memory and sign-in latency compared with an empty Fyne app
 
 SHELL := /bin/sh
@@ -30,7 +30,7 @@ FUZZ := ./auth:FuzzCallback ./auth:FuzzValidateEmail \
         ./auth/emulator:FuzzDecodeRequest ./auth/emulator:FuzzRedirect
 
 .PHONY: run build emulator deps-run deps-test test lint fmt-check vet staticcheck vulncheck \
-        unit fuzz e2e bench package clean
+        unit fuzz e2e sdkjs sdkjs-deps bench package clean
 
 ## run: start the app (demo mode when no Stytch credentials are configured)
 run: deps-run
@@ -52,7 +52,7 @@ deps-test:
 	@scripts/install-deps.sh test
 
 ## test: everything CI runs
-test: deps-test lint unit fuzz e2e
+test: deps-test lint unit fuzz e2e sdkjs
 
 lint: fmt-check vet staticcheck vulncheck
 
@@ -63,6 +63,7 @@ fmt-check:
 vet:
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) vet -tags e2e ./cmd/magiclink
+	$(GO) vet -tags sdkjs ./auth/emulator
 
 staticcheck:
 	$(GO) run $(STATICCHECK) -tags $(TAGS) ./...
@@ -93,6 +94,20 @@ fuzz:
 ## e2e: the real app under Xvfb with a real keyring and headless Chromium
 e2e:
 	$(GO) test -tags e2e -count=1 -timeout 15m -run '^TestE2E' -v ./cmd/magiclink
+
+## sdkjs: Stytch's official browser SDK (@stytch/vanilla-js, under Node and jsdom) against the emulator over TLS
+sdkjs: sdkjs-deps
+	$(GO) test -tags sdkjs -count=1 -run TestOfficialBrowserSDK ./auth/emulator
+
+SDKJS_DIR := auth/emulator/testdata/sdkjs
+
+## sdkjs-deps: the npm packages of the sdkjs test, exactly as package-lock.json pins them
+sdkjs-deps: $(SDKJS_DIR)/node_modules/.package-lock.json
+
+# npm ci writes node_modules/.package-lock.json; a lock file newer than it means node_modules is stale.
+$(SDKJS_DIR)/node_modules/.package-lock.json: $(SDKJS_DIR)/package-lock.json $(SDKJS_DIR)/package.json
+	cd $(SDKJS_DIR) && npm ci --no-audit --no-fund
+	@touch $@
 
 ## bench: performance comparison with an empty Fyne window (not part of test)
 bench: deps-test

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Installs the system packages magiclink needs, when they are missing.
 #   scripts/install-deps.sh run    C compiler, pkg-config and the X11/GL/Wayland/xkbcommon headers Fyne needs
-#   scripts/install-deps.sh test   the above plus Xvfb, D-Bus, gnome-keyring, Chromium, xdotool and ImageMagick
+#   scripts/install-deps.sh test   the above plus Xvfb, D-Bus, gnome-keyring, Chromium, xdotool, ImageMagick, and Node.js with npm
 # Uses apt-get directly as root, through sudo otherwise, and prints the
 # command to run when neither is possible. Go itself is assumed.
 set -eu
 
 run_pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev wayland-protocols"
-test_pkgs="xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools chromium xdotool x11-utils x11-apps imagemagick"
+test_pkgs="xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools chromium xdotool x11-utils x11-apps imagemagick nodejs npm"
 
 case "${1:-run}" in
 run) want="$run_pkgs" ;;
@@ -26,8 +26,20 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 	exit 0
 fi
 
+# Node.js from another source (NodeSource's nodejs package bundles npm and
+# conflicts with Debian's npm) counts as installed: asking apt for Debian's npm
+# there would replace that Node.js with Debian's older one.
+have_cmd() {
+	case "$1" in
+	nodejs) command -v node >/dev/null 2>&1 ;;
+	npm) command -v npm >/dev/null 2>&1 ;;
+	*) return 1 ;;
+	esac
+}
+
 missing=""
 for p in $want; do
+	have_cmd "$p" && continue
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi

@@ -31,11 +31,15 @@ func (e *Emulator) serveDev(w http.ResponseWriter, r *http.Request, p string) {
 		"/dev/sessions": {http.MethodGet, e.devSessions},
 		"/dev/clock":    {http.MethodPost, e.devClock},
 		"/dev/faults":   {http.MethodPost, e.devFaults},
+		"/dev/sdk":      {http.MethodGet, e.devSDK},
 	}
 	rt, ok := routes[p]
 	if !ok {
 		e.writeError(w, errRouteNotFound())
 		return
+	}
+	if p == "/dev/sdk" && r.Method == http.MethodPost {
+		rt = route{http.MethodPost, e.devSDKUpdate} // GET shows, POST changes
 	}
 	if r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead) {
 		e.writeError(w, errMethodNotAllowed())
@@ -156,6 +160,55 @@ func (e *Emulator) devFaults(w http.ResponseWriter, r *http.Request) {
 		e.FailNext(req.Path, count, req.Status)
 	}
 	writeJSON(w, http.StatusOK, faultResponse{StatusCode: http.StatusOK})
+}
+
+// sdkSettingsResponse is the body of /dev/sdk.
+type sdkSettingsResponse struct {
+	SDKSettings
+	StatusCode int `json:"status_code"`
+}
+
+func (e *Emulator) devSDK(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, sdkSettingsResponse{SDKSettings: e.SDKSettings(), StatusCode: http.StatusOK})
+}
+
+// sdkSettingsPatch is the body of POST /dev/sdk: the fields given replace
+// the current ones, the others stay.
+type sdkSettingsPatch struct {
+	AppIDs       *[]string `json:"app_ids"`
+	Domains      *[]string `json:"domains"`
+	Disabled     *[]string `json:"disabled"`
+	PKCERequired *bool     `json:"pkce_required"`
+	Captcha      *bool     `json:"captcha"`
+	DFP          *bool     `json:"dfp"`
+}
+
+func (e *Emulator) devSDKUpdate(w http.ResponseWriter, r *http.Request) {
+	var p sdkSettingsPatch
+	if apiErr := decodeBody(r, &p); apiErr != nil {
+		e.writeError(w, apiErr)
+		return
+	}
+	err := e.updateSDKSettings(func(s *SDKSettings) {
+		setIf(&s.AppIDs, p.AppIDs)
+		setIf(&s.Domains, p.Domains)
+		setIf(&s.Disabled, p.Disabled)
+		setIf(&s.PKCERequired, p.PKCERequired)
+		setIf(&s.Captcha, p.Captcha)
+		setIf(&s.DFP, p.DFP)
+	})
+	if err != nil {
+		e.writeError(w, badRequest("%s", strings.TrimPrefix(err.Error(), "emulator: ")))
+		return
+	}
+	e.devSDK(w, r)
+}
+
+// setIf sets *dst to *src when src is not nil.
+func setIf[T any](dst, src *T) {
+	if src != nil {
+		*dst = *src
+	}
 }
 
 // inboxPage is the data of the inbox template.

@@ -8,8 +8,14 @@
 // magic links (login_or_create, send, authenticate, the hosted redirect),
 // email OTPs, sessions (authenticate, revoke, JWKS) and users.
 //
-// The routes under /dev/ (outbox, inbox page, sessions, clock and fault
-// injection) exist only on this emulator, never on Stytch. They have no
+// It also serves Stytch's client API under /sdk/v1, which Stytch's iOS,
+// Android and browser SDKs call with the project's public token, on the
+// same users, sessions, links and codes: a session made through one API
+// authenticates through the other. Its dashboard settings (authorized app
+// ids and domains, disabled products, PKCE, captcha, DFP) are SDKSettings.
+//
+// The routes under /dev/ (outbox, inbox page, sessions, clock, fault
+// injection and SDK settings) exist only on this emulator, never on Stytch. They have no
 // authentication: the emulator is meant to listen on loopback only.
 package emulator
 
@@ -26,6 +32,15 @@ import (
 // DefaultProjectID is the stable project id used when Config.ProjectID is
 // empty, and by the app's demo mode.
 const DefaultProjectID = "project-test-00000000-0000-0000-0000-000000000000"
+
+// DefaultPublicToken is the stable public token used when Config.PublicToken
+// is empty (with "-live-" instead of "-test-" for a live project id), and by
+// the app's demo mode. Clients of /sdk/v1 authenticate with it.
+const DefaultPublicToken = "public-token-test-00000000-0000-0000-0000-000000000000"
+
+// DefaultSDKAppID is the app id (bundle id / application id) authorized for
+// /sdk/v1 by default: the app's own id from FyneApp.toml.
+const DefaultSDKAppID = "io.github.magiclink.magiclink"
 
 // Limits and defaults, as Stytch documents them.
 const (
@@ -60,8 +75,15 @@ type Config struct {
 	// Secret is the project secret. Default: "secret-test-" followed by
 	// random characters from crypto/rand.
 	Secret string
-	// PublicToken appears in emailed links. Default: "public-token-test-<uuid>".
+	// PublicToken is the token clients of the client API (/sdk/v1)
+	// authenticate with; it also appears in emailed links. Default:
+	// DefaultPublicToken.
 	PublicToken string
+	// SDK holds the dashboard's "Frontend SDK" settings that govern /sdk/v1:
+	// authorized app ids and domains, disabled products, PKCE, captcha and
+	// DFP. Default (nil): DefaultSDKSettings(). They can be changed later
+	// with SetSDKSettings or POST /dev/sdk.
+	SDK *SDKSettings
 	// RedirectURLs are added to the redirect allow-list, which always holds
 	// http://localhost:3000/authenticate and
 	// http://127.0.0.1:3000/authenticate. An entry may contain "*", which
@@ -80,7 +102,7 @@ type Config struct {
 	// RateLimit enables the per-address send limit: at most 5 emails per
 	// address per rolling minute, then 429 too_many_requests. Default: off.
 	RateLimit bool
-	// Latency is added to every /v1/ request. Default: none.
+	// Latency is added to every /v1/ and /sdk/v1/ request. Default: none.
 	Latency time.Duration
 	// LogLinks makes the one log line per email include its link or code.
 	// Leave it off when the emulator is embedded in the app: then only the
@@ -121,6 +143,7 @@ type Emulator struct {
 	otps        map[string]*otpCode   // method (email) id -> pending code
 	sends       map[string][]time.Time
 	outbox      []Message
+	sdk         SDKSettings // the dashboard's Frontend SDK settings
 	// key signs session JWTs. It is written once, before keyReady is
 	// closed, and read only through signingKey.
 	key      *signingKey
@@ -171,7 +194,15 @@ func New(cfg Config) (*Emulator, error) {
 		e.secret = "secret-" + e.env + "-" + base64.RawURLEncoding.EncodeToString(randomBytes(24))
 	}
 	if e.publicToken == "" {
-		e.publicToken = "public-token-" + e.env + "-" + newUUID()
+		e.publicToken = strings.Replace(DefaultPublicToken, "-test-", "-"+e.env+"-", 1)
+	}
+	e.sdk = DefaultSDKSettings()
+	if cfg.SDK != nil {
+		sdk, err := cfg.SDK.normalized()
+		if err != nil {
+			return nil, err
+		}
+		e.sdk = sdk
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -239,7 +270,7 @@ func (e *Emulator) ProjectID() string { return e.projectID }
 // Secret returns the project secret clients must authenticate with.
 func (e *Emulator) Secret() string { return e.secret }
 
-// PublicToken returns the public token put in emailed links.
+// PublicToken returns the public token of /sdk/v1, also put in emailed links.
 func (e *Emulator) PublicToken() string { return e.publicToken }
 
 // AllowRedirectURL adds u to the redirect allow-list. Invalid URLs are
@@ -289,7 +320,7 @@ func (e *Emulator) Now() time.Time {
 	return e.now()
 }
 
-// SetLatency sets the delay added to every /v1/ request.
+// SetLatency sets the delay added to every /v1/ and /sdk/v1/ request.
 func (e *Emulator) SetLatency(d time.Duration) {
 	if d < 0 {
 		d = 0

@@ -80,6 +80,36 @@ func errOTPAttempts() *apiError {
 		"Too many failed attempts for this code. Send another code to this user.")
 }
 
+// Errors of the client API (/sdk/v1). bad_app_bundle_for_stytch_sdk is
+// documented as 400 and endpoint_not_authorized_for_sdk as 401 (Stytch's
+// error pages, and a real response quoted in public), with these messages;
+// captcha_required is documented as 403 "Captcha required".
+// bad_domain_for_stytch_sdk's status is not documented: 400 like its
+// sibling.
+
+const sdkConfigURL = "https://stytch.com/dashboard/sdk-configuration"
+
+func errBadAppBundle(detail string) *apiError {
+	return newAPIError(http.StatusBadRequest, "bad_app_bundle_for_stytch_sdk",
+		"This app bundle ID has not been registered as an allowed app for the Stytch SDK. Please add it here: "+
+			sdkConfigURL+" ("+detail+")")
+}
+
+func errBadDomain() *apiError {
+	return newAPIError(http.StatusBadRequest, "bad_domain_for_stytch_sdk",
+		"This domain has not been registered as an allowed domain for the Stytch SDK. Please add it here: "+sdkConfigURL)
+}
+
+func errEndpointNotAuthorized() *apiError {
+	return newAPIError(http.StatusUnauthorized, "endpoint_not_authorized_for_sdk",
+		"The project owner has not authorized the SDK to call this endpoint. Please enable it in the dashboard to continue: "+
+			sdkConfigURL+".")
+}
+
+func errCaptchaRequired() *apiError {
+	return newAPIError(http.StatusForbidden, "captcha_required", "Captcha required")
+}
+
 func badRequest(format string, args ...any) *apiError {
 	return newAPIError(http.StatusBadRequest, "bad_request", fmt.Sprintf(format, args...))
 }

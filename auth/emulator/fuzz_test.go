@@ -34,17 +34,25 @@ func checkAnswer(t *testing.T, resp *http.Response, body []byte) {
 	}
 }
 
-// FuzzDecodeRequest sends arbitrary bodies to every JSON endpoint.
+// FuzzDecodeRequest sends arbitrary bodies to every JSON endpoint of /v1
+// and /sdk/v1.
 func FuzzDecodeRequest(f *testing.F) {
-	for _, tc := range errorCases() {
-		if tc.method != http.MethodPost || len(tc.body) > 4096 {
-			continue
+	endpoints := append(append([]string{}, jsonEndpoints...), sdkJSONEndpoints...)
+	seed := func(method, path, body string) {
+		if method != http.MethodPost || len(body) > 4096 {
+			return
 		}
-		for i, p := range jsonEndpoints {
-			if p == tc.path {
-				f.Add(uint8(i), []byte(tc.body))
+		for i, p := range endpoints {
+			if p == path {
+				f.Add(uint8(i), []byte(body))
 			}
 		}
+	}
+	for _, tc := range errorCases() {
+		seed(tc.method, tc.path, tc.body)
+	}
+	for _, tc := range sdkErrorCases() {
+		seed(tc.method, sdkPrefix+tc.path, tc.body)
 	}
 	f.Add(uint8(0), []byte(`{"email":"ok@example.com","login_magic_link_url":"http://127.0.0.1:5555/callback"}`))
 	f.Add(uint8(5), []byte(`{"method_id":"email-test-00000000-0000-4000-8000-000000000000","code":"123456","session_duration_minutes":5}`))
@@ -55,14 +63,19 @@ func FuzzDecodeRequest(f *testing.F) {
 
 	env := newEnv(f, Config{})
 	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(env.emu.ProjectID()+":"+env.emu.Secret()))
+	sdkAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte(env.emu.PublicToken()+":"+env.emu.PublicToken()))
 	client := &http.Client{}
 	f.Fuzz(func(t *testing.T, endpoint uint8, body []byte) {
-		p := jsonEndpoints[int(endpoint)%len(jsonEndpoints)]
+		p := endpoints[int(endpoint)%len(endpoints)]
 		req, err := http.NewRequest(http.MethodPost, env.srv.URL+p, strings.NewReader(string(body)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		req.Header.Set("Authorization", auth)
+		if strings.HasPrefix(p, sdkPrefix+"/") {
+			req.Header.Set("Authorization", sdkAuth)
+			req.Header.Set("X-SDK-Client", sdkClientHeader(DefaultSDKAppID))
+		}
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)
 		if err != nil {

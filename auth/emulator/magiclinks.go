@@ -55,9 +55,15 @@ func (e *Emulator) sendMagicLink(r *http.Request, create bool) (any, *apiError) 
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
+	return e.sendMagicLinkFor(req, requestBaseURL(r), create)
+}
+
+// sendMagicLinkFor validates a decoded send request and emails the link,
+// whose hosted redirect is under base. /v1 and /sdk/v1 share it.
+func (e *Emulator) sendMagicLinkFor(req magicLinkSendRequest, base string, create bool) (sendResponse, *apiError) {
 	address, ok := normalizeEmail(req.Email)
 	if !ok {
-		return nil, errInvalidEmail()
+		return sendResponse{}, errInvalidEmail()
 	}
 	loginMin, signupMin := req.LoginExpirationMinutes, req.SignupExpirationMinutes
 	if loginMin == 0 {
@@ -68,21 +74,20 @@ func (e *Emulator) sendMagicLink(r *http.Request, create bool) (any, *apiError) 
 	}
 	if loginMin < minLinkExpiryMin || loginMin > maxLinkExpiryMin ||
 		signupMin < minLinkExpiryMin || signupMin > maxLinkExpiryMin {
-		return nil, invalidExpiration()
+		return sendResponse{}, invalidExpiration()
 	}
 	if req.CodeChallenge != "" && !validCodeChallenge(req.CodeChallenge) {
-		return nil, newAPIError(http.StatusBadRequest, "invalid_pkce_code_challenge",
+		return sendResponse{}, newAPIError(http.StatusBadRequest, "invalid_pkce_code_challenge",
 			"The code_challenge must be the base64url SHA-256 of the code_verifier (43 characters).")
 	}
-	base := requestBaseURL(r)
-	return e.send(func() (any, func(), *apiError) {
+	return send(e, func() (sendResponse, func(), *apiError) {
 		return e.sendMagicLinkLocked(req, address, loginMin, signupMin, base, create)
 	})
 }
 
-// send runs a locked send step, then — outside the lock — delivers its
+// send runs a locked send step of e, then — outside the lock — delivers its
 // email (the returned after) and saves the state when it succeeded.
-func (e *Emulator) send(locked func() (any, func(), *apiError)) (any, *apiError) {
+func send[T any](e *Emulator, locked func() (T, func(), *apiError)) (T, *apiError) {
 	e.mu.Lock()
 	resp, after, apiErr := locked()
 	e.mu.Unlock()
@@ -90,7 +95,8 @@ func (e *Emulator) send(locked func() (any, func(), *apiError)) (any, *apiError)
 		after()
 	}
 	if apiErr != nil {
-		return nil, apiErr
+		var zero T
+		return zero, apiErr
 	}
 	e.persist()
 	return resp, nil
@@ -114,18 +120,18 @@ func (e *Emulator) recipientLocked(address string, create, pending bool) (*user,
 }
 
 func (e *Emulator) sendMagicLinkLocked(req magicLinkSendRequest, address string, loginMin, signupMin int64,
-	base string, create bool) (any, func(), *apiError) {
+	base string, create bool) (sendResponse, func(), *apiError) {
 	loginURL, apiErr := e.resolveRedirect(req.LoginMagicLinkURL, "invalid_login_magic_link_url", req.CodeChallenge)
 	if apiErr != nil {
-		return nil, nil, apiErr
+		return sendResponse{}, nil, apiErr
 	}
 	signupURL, apiErr := e.resolveRedirect(req.SignupMagicLinkURL, "invalid_signup_magic_link_url", req.CodeChallenge)
 	if apiErr != nil {
-		return nil, nil, apiErr
+		return sendResponse{}, nil, apiErr
 	}
 	u, created, apiErr := e.recipientLocked(address, create, req.CreateUserAsPending)
 	if apiErr != nil {
-		return nil, nil, apiErr
+		return sendResponse{}, nil, apiErr
 	}
 	now := e.now()
 	kind, target, minutes := "login", loginURL, loginMin
@@ -206,14 +212,19 @@ func (e *Emulator) resolveRedirect(raw, invalidType, challenge string) (string, 
 	return raw, nil
 }
 
-// requestBaseURL is the base URL emailed links point at: the host the API
-// client used, which the browser on the same machine can reach too.
+// requestBaseURL is the base URL emailed links point at: the scheme and
+// host the API client used, which the browser on the same machine can reach
+// too.
 func requestBaseURL(r *http.Request) string {
 	host := r.Host
 	if host == "" || !validHost(host) {
 		host = "127.0.0.1"
 	}
-	return "http://" + host
+	scheme := "http://"
+	if r.TLS != nil {
+		scheme = "https://"
+	}
+	return scheme + host
 }
 
 func validHost(h string) bool {
@@ -295,6 +306,12 @@ func (e *Emulator) handleMagicLinkAuthenticate(r *http.Request) (any, *apiError)
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
+	return e.authenticateMagicLink(req)
+}
+
+// authenticateMagicLink checks a decoded authenticate request and, when the
+// link is good, completes the sign-in. /v1 and /sdk/v1 share it.
+func (e *Emulator) authenticateMagicLink(req magicLinkAuthRequest) (any, *apiError) {
 	sp, apiErr := newSessionParams(req.SessionDurationMinutes, req.SessionToken, req.SessionJWT,
 		req.SessionCustomClaims, req.Attributes)
 	if apiErr != nil {

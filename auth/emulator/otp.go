@@ -45,27 +45,33 @@ func (e *Emulator) sendOTP(r *http.Request, create bool) (any, *apiError) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
+	return e.sendOTPFor(req, create)
+}
+
+// sendOTPFor validates a decoded send request and emails the code. /v1 and
+// /sdk/v1 share it.
+func (e *Emulator) sendOTPFor(req otpSendRequest, create bool) (otpSendResponse, *apiError) {
 	address, ok := normalizeEmail(req.Email)
 	if !ok {
-		return nil, errInvalidEmail()
+		return otpSendResponse{}, errInvalidEmail()
 	}
 	minutes := req.ExpirationMinutes
 	if minutes == 0 {
 		minutes = defaultOTPExpiryMin
 	}
 	if minutes < minOTPExpiryMin || minutes > maxOTPExpiryMin {
-		return nil, newAPIError(http.StatusBadRequest, "invalid_expiration_otp",
+		return otpSendResponse{}, newAPIError(http.StatusBadRequest, "invalid_expiration_otp",
 			"expiration_minutes must be between 1 and 10.")
 	}
-	return e.send(func() (any, func(), *apiError) {
+	return send(e, func() (otpSendResponse, func(), *apiError) {
 		return e.sendOTPLocked(req, address, minutes, create)
 	})
 }
 
-func (e *Emulator) sendOTPLocked(req otpSendRequest, address string, minutes int64, create bool) (any, func(), *apiError) {
+func (e *Emulator) sendOTPLocked(req otpSendRequest, address string, minutes int64, create bool) (otpSendResponse, func(), *apiError) {
 	u, created, apiErr := e.recipientLocked(address, create, req.CreateUserAsPending)
 	if apiErr != nil {
-		return nil, nil, apiErr
+		return otpSendResponse{}, nil, apiErr
 	}
 	now := e.now()
 	code := newOTPCode()
@@ -116,6 +122,12 @@ func (e *Emulator) handleOTPAuthenticate(r *http.Request) (any, *apiError) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
+	return e.authenticateOTP(req)
+}
+
+// authenticateOTP checks a decoded code and, when it is right, completes
+// the sign-in. /v1 and /sdk/v1 share it.
+func (e *Emulator) authenticateOTP(req otpAuthRequest) (any, *apiError) {
 	sp, apiErr := newSessionParams(req.SessionDurationMinutes, req.SessionToken, req.SessionJWT,
 		req.SessionCustomClaims, req.Attributes)
 	if apiErr != nil {

@@ -26,8 +26,9 @@ func cleanPath(p string) string {
 	return path.Clean(p)
 }
 
-// ServeHTTP implements http.Handler: the Stytch API under /v1/ and the
-// emulator-only routes under /dev/.
+// ServeHTTP implements http.Handler: the Stytch backend API under /v1/, the
+// client (frontend SDK) API under /sdk/v1/ and the emulator-only routes
+// under /dev/.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		// No input may crash the server: turn a bug into a 500.
@@ -44,6 +45,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p == "/v1" || strings.HasPrefix(p, "/v1/"):
 		e.serveAPI(w, r, p, escaped)
+	case p == sdkPrefix || strings.HasPrefix(p, sdkPrefix+"/"):
+		e.serveSDK(w, r, p, escaped)
 	case p == "/dev" || strings.HasPrefix(p, "/dev/"):
 		e.serveDev(w, r, p)
 	case p == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
@@ -66,14 +69,7 @@ func errMethodNotAllowed() *apiError {
 type apiHandler func(r *http.Request) (any, *apiError)
 
 func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, p, escaped string) {
-	e.sleepLatency(r.Context())
-	if status, malformed := e.takeFault(p); status != 0 {
-		e.writeError(w, newAPIError(status, "internal_server_error", "Injected fault: internal server error."))
-		return
-	} else if malformed {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(w, malformedBody)
+	if e.delayOrFault(w, r, p) {
 		return
 	}
 
@@ -118,6 +114,24 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, p, escaped s
 	writeJSON(w, http.StatusOK, resp)
 }
 
+// delayOrFault waits for the configured latency, then answers an injected
+// fault for path p if one is pending. It reports whether it answered.
+func (e *Emulator) delayOrFault(w http.ResponseWriter, r *http.Request, p string) bool {
+	e.sleepLatency(r.Context())
+	status, malformed := e.takeFault(p)
+	switch {
+	case status != 0:
+		e.writeError(w, newAPIError(status, "internal_server_error", "Injected fault: internal server error."))
+	case malformed:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, malformedBody)
+	default:
+		return false
+	}
+	return true
+}
+
 // route returns the method and handler for an authenticated API path.
 func (e *Emulator) route(p, escaped string) (string, apiHandler) {
 	switch p {
@@ -150,23 +164,35 @@ func (e *Emulator) authorized(r *http.Request) bool {
 	if !ok {
 		return false
 	}
-	// Compare fixed-length digests so neither content nor length leaks.
-	gotU, wantU := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(e.projectID))
-	gotP, wantP := sha256.Sum256([]byte(pass)), sha256.Sum256([]byte(e.secret))
-	okU := subtle.ConstantTimeCompare(gotU[:], wantU[:])
-	okP := subtle.ConstantTimeCompare(gotP[:], wantP[:])
-	return okU&okP == 1
+	return secretEqual(user, e.projectID)&secretEqual(pass, e.secret) == 1
+}
+
+// secretEqual compares got with want in constant time, returning 1 when
+// they are equal and 0 otherwise. It compares fixed-length digests so
+// neither content nor length leaks.
+func secretEqual(got, want string) int {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:])
+}
+
+// readBody reads a request body of at most 1 MiB.
+func readBody(r *http.Request) ([]byte, *apiError) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if err != nil {
+		return nil, badRequest("Could not read the request body.")
+	}
+	if len(body) > maxBodyBytes {
+		return nil, badRequest("Request body is too large: the limit is %d bytes.", maxBodyBytes)
+	}
+	return body, nil
 }
 
 // decodeBody decodes a JSON request body of at most 1 MiB into dst. An empty
 // body counts as {}.
 func decodeBody(r *http.Request, dst any) *apiError {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-	if err != nil {
-		return badRequest("Could not read the request body.")
-	}
-	if len(body) > maxBodyBytes {
-		return badRequest("Request body is too large: the limit is %d bytes.", maxBodyBytes)
+	body, apiErr := readBody(r)
+	if apiErr != nil {
+		return apiErr
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil

@@ -218,20 +218,29 @@ func (e *Emulator) handleSessionAuthenticate(r *http.Request) (any, *apiError) {
 		return nil, newAPIError(http.StatusBadRequest, "no_session_arguments",
 			"One of session_token or session_jwt must be passed.")
 	}
-	e.mu.Lock()
-	resp, apiErr := e.authenticateSessionLocked(sp)
-	e.mu.Unlock()
+	resp, apiErr := e.authenticateSession(sp)
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	e.persist()
 	return resp, nil
 }
 
-func (e *Emulator) authenticateSessionLocked(sp sessionParams) (any, *apiError) {
+// authenticateSession checks the session named by sp, extends it when
+// sp.Minutes is set and saves the state. /v1 and /sdk/v1 share it.
+func (e *Emulator) authenticateSession(sp sessionParams) (sessionAuthResponse, *apiError) {
+	e.mu.Lock()
+	resp, apiErr := e.authenticateSessionLocked(sp)
+	e.mu.Unlock()
+	if apiErr == nil {
+		e.persist()
+	}
+	return resp, apiErr
+}
+
+func (e *Emulator) authenticateSessionLocked(sp sessionParams) (sessionAuthResponse, *apiError) {
 	s, apiErr := e.lookupSession(sp.Token, sp.JWT)
 	if apiErr != nil {
-		return nil, apiErr
+		return sessionAuthResponse{}, apiErr
 	}
 	now := e.now()
 	s.LastAccessedAt = now
@@ -241,7 +250,7 @@ func (e *Emulator) authenticateSessionLocked(sp sessionParams) (any, *apiError) 
 	s.mergeClaims(sp.CustomClaims)
 	jwt, err := e.issueJWT(s)
 	if err != nil {
-		return nil, internalError(err)
+		return sessionAuthResponse{}, internalError(err)
 	}
 	return sessionAuthResponse{
 		RequestID:    e.newRequestID(),
@@ -284,19 +293,23 @@ func (e *Emulator) handleSessionRevoke(r *http.Request) (any, *apiError) {
 		return nil, newAPIError(http.StatusBadRequest, "too_many_session_revoke_arguments",
 			"Only one of session_id, session_token or session_jwt may be passed.")
 	}
+	return e.revoke(func() (*session, *apiError) {
+		switch {
+		case req.SessionID != "":
+			return e.sessions[req.SessionID], nil
+		case req.SessionToken != "":
+			return e.sessions[e.byToken[hashToken(req.SessionToken)]], nil
+		}
+		id, apiErr := e.sessionIDFromJWT(req.SessionJWT)
+		return e.sessions[id], apiErr
+	})
+}
+
+// revoke finds a session with findLocked (called with e.mu held), ends it
+// now unless it already was, and saves the state. /v1 and /sdk/v1 share it.
+func (e *Emulator) revoke(findLocked func() (*session, *apiError)) (any, *apiError) {
 	e.mu.Lock()
-	var s *session
-	var apiErr *apiError
-	switch {
-	case req.SessionID != "":
-		s = e.sessions[req.SessionID]
-	case req.SessionToken != "":
-		s = e.sessions[e.byToken[hashToken(req.SessionToken)]]
-	default:
-		var id string
-		id, apiErr = e.sessionIDFromJWT(req.SessionJWT)
-		s = e.sessions[id]
-	}
+	s, apiErr := findLocked()
 	if apiErr == nil && s == nil {
 		apiErr = errSessionNotFound()
 	}
@@ -309,7 +322,12 @@ func (e *Emulator) handleSessionRevoke(r *http.Request) (any, *apiError) {
 		return nil, apiErr
 	}
 	e.persist()
-	return plainResponse{RequestID: e.newRequestID(), StatusCode: http.StatusOK}, nil
+	return e.plainOK(), nil
+}
+
+// plainOK is the body of a success that carries no data.
+func (e *Emulator) plainOK() plainResponse {
+	return plainResponse{RequestID: e.newRequestID(), StatusCode: http.StatusOK}
 }
 
 type jwksResponse struct {

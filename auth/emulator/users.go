@@ -25,5 +25,10 @@ func (e *Emulator) getUser(escapedID string) (any, *apiError) {
 	if u == nil {
 		return nil, newAPIError(http.StatusNotFound, "user_not_found", "User could not be found.")
 	}
-	return userResponse{wireUser: u.wire(), RequestID: e.newRequestID(), StatusCode: http.StatusOK}, nil
+	return e.userResponseFor(u), nil
+}
+
+// userResponseFor is the user body of GET /v1/users/{id} and /sdk/v1/users/me.
+func (e *Emulator) userResponseFor(u *user) userResponse {
+	return userResponse{wireUser: u.wire(), RequestID: e.newRequestID(), StatusCode: http.StatusOK}
 }

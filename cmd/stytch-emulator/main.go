@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -42,16 +43,44 @@ type options struct {
 	addr         string
 	projectID    string
 	secret       string
+	publicToken  string
 	redirectURLs []string
 	outboxDir    string
 	statePath    string
 	rateLimit    bool
 	latency      time.Duration
 	allowRemote  bool
+	sdk          emulator.SDKSettings
+	useTLS       bool
+	tlsCert      string
+}
+
+// listFlag is a repeatable flag whose first use replaces its default.
+type listFlag struct {
+	list *[]string
+	set  bool
+}
+
+func (l *listFlag) String() string {
+	if l == nil || l.list == nil {
+		return ""
+	}
+	return strings.Join(*l.list, ",")
+}
+
+func (l *listFlag) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("must not be empty")
+	}
+	if !l.set {
+		*l.list, l.set = nil, true
+	}
+	*l.list = append(*l.list, v)
+	return nil
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
-	var o options
+	o := options{sdk: emulator.DefaultSDKSettings()}
 	fs := flag.NewFlagSet("stytch-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:9010", "`host:port` to listen on (loopback only unless -allow-remote)")
@@ -67,6 +96,24 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.rateLimit, "rate-limit", true, "limit sends to 5 emails per address per minute (-rate-limit=false for tests)")
 	fs.DurationVar(&o.latency, "latency", 0, "add this `duration` to every /v1/ request")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback -addr (the /dev/ routes have no authentication)")
+	fs.StringVar(&o.publicToken, "public-token", emulator.DefaultPublicToken, "public `token` clients of /sdk/v1 authenticate with")
+	fs.Var(&listFlag{list: &o.sdk.AppIDs}, "sdk-app-id",
+		"authorize this native app `id` (bundle / application id) for /sdk/v1 (repeatable; replaces the default)")
+	fs.Var(&listFlag{list: &o.sdk.Domains}, "sdk-domain",
+		"authorize this web `domain` (host, host:port or origin) for /sdk/v1 (repeatable; replaces the default)")
+	fs.Func("sdk-disable", "turn off the /sdk/v1 send endpoints of a `product`: magic_links or otps (repeatable)",
+		func(s string) error {
+			if s != emulator.SDKMagicLinks && s != emulator.SDKOTPs {
+				return fmt.Errorf("want %s or %s", emulator.SDKMagicLinks, emulator.SDKOTPs)
+			}
+			o.sdk.Disabled = append(o.sdk.Disabled, s)
+			return nil
+		})
+	fs.BoolVar(&o.sdk.PKCERequired, "sdk-pkce-required", true, "refuse /sdk/v1 magic-link sends without a code_challenge")
+	fs.BoolVar(&o.sdk.Captcha, "sdk-captcha", false, "report captcha as enabled in bootstrap and refuse /sdk/v1 sends without a captcha_token")
+	fs.BoolVar(&o.sdk.DFP, "sdk-dfp", false, "report DFP Protected Auth as enabled in bootstrap")
+	fs.BoolVar(&o.useTLS, "tls", false, "serve HTTPS with a generated self-signed certificate (Stytch's SDKs need https)")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "with -tls, write the certificate (PEM) to this `file` (default: beside -state, else a temporary directory)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: stytch-emulator [flags]\n\nRuns a local Stytch-compatible server. Emails appear at /dev/inbox.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -82,6 +129,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if !o.allowRemote && !isLoopback(o.addr) {
 		return o, fmt.Errorf("-addr %s is not a loopback address; pass -allow-remote to listen on it anyway", o.addr)
+	}
+	if o.tlsCert != "" && !o.useTLS {
+		return o, errors.New("-tls-cert needs -tls")
+	}
+	if o.useTLS && o.tlsCert == "" && o.statePath != "" {
+		o.tlsCert = strings.TrimSuffix(o.statePath, filepath.Ext(o.statePath)) + ".cert.pem"
 	}
 	return o, nil
 }
@@ -112,6 +165,8 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	srv, err := emulator.NewServer(emulator.Config{
 		ProjectID:    o.projectID,
 		Secret:       o.secret,
+		PublicToken:  o.publicToken,
+		SDK:          &o.sdk,
 		RedirectURLs: o.redirectURLs,
 		OutboxDir:    o.outboxDir,
 		StatePath:    o.statePath,
@@ -124,21 +179,16 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "stytch-emulator: %v\n", err)
 		return 1
 	}
-	if err := srv.Start(o.addr); err != nil {
+	if o.useTLS {
+		err = srv.StartTLS(o.addr, o.tlsCert)
+	} else {
+		err = srv.Start(o.addr)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "stytch-emulator: %v\n", err)
 		return 1
 	}
-	emu := srv.Emulator()
-	secretLine := emu.Secret() + "  (random dev secret; pass -secret to choose one)"
-	if o.secret != "" {
-		secretLine = "(as given by -secret)"
-	}
-	fmt.Fprintf(stdout, "Stytch emulator listening\n  base URL:   %s\n  project id: %s\n  secret:     %s\n  inbox:      %s\n",
-		srv.BaseURL(), emu.ProjectID(), secretLine, srv.InboxURL())
-	if o.statePath != "" {
-		fmt.Fprintf(stdout, "  state file: %s\n", o.statePath)
-	}
-	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
+	printBanner(stdout, srv, o)
 
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "Stopping.")
@@ -147,4 +197,49 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	return 0
+}
+
+// printBanner prints where the emulator listens and how clients of both
+// APIs authenticate with it.
+func printBanner(w io.Writer, srv *emulator.Server, o options) {
+	emu := srv.Emulator()
+	secretLine := emu.Secret() + "  (random dev secret; pass -secret to choose one)"
+	if o.secret != "" {
+		secretLine = "(as given by -secret)"
+	}
+	fmt.Fprintf(w, "Stytch emulator listening\n  base URL:   %s\n  project id: %s\n  secret:     %s\n  inbox:      %s\n",
+		srv.BaseURL(), emu.ProjectID(), secretLine, srv.InboxURL())
+	if o.statePath != "" {
+		fmt.Fprintf(w, "  state file: %s\n", o.statePath)
+	}
+	if cert := srv.CertFile(); cert != "" {
+		fmt.Fprintf(w, "  TLS cert:   %s  (self-signed; trust it in the client)\n", cert)
+	}
+	sdk := emu.SDKSettings()
+	list := func(l []string) string {
+		if len(l) == 0 {
+			return "(none)"
+		}
+		return strings.Join(l, ", ")
+	}
+	onOff := func(b bool) string {
+		if b {
+			return "on"
+		}
+		return "off"
+	}
+	fmt.Fprintf(w, "Client API for Stytch's frontend SDKs\n")
+	for _, row := range [][2]string{
+		{"SDK URL", srv.SDKBaseURL()},
+		{"public token", emu.PublicToken()},
+		{"app ids", list(sdk.AppIDs)},
+		{"domains", list(sdk.Domains)},
+		{"disabled", list(sdk.Disabled)},
+		{"PKCE", map[bool]string{true: "required", false: "optional"}[sdk.PKCERequired]},
+		{"captcha", onOff(sdk.Captcha)},
+		{"DFP", onOff(sdk.DFP)},
+	} {
+		fmt.Fprintf(w, "  %-13s %s\n", row[0]+":", row[1])
+	}
+	fmt.Fprintln(w, "Press Ctrl+C to stop.")
 }

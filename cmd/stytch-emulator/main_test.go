@@ -3,7 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -70,16 +76,22 @@ func TestLoopbackCheck(t *testing.T) {
 	}
 }
 
-func TestRunServesAndStops(t *testing.T) {
+// runInBackground runs the command with args until cancel is called; its
+// exit code then arrives on done.
+func runInBackground(args ...string) (stdout, stderr *lockedBuffer, cancel context.CancelFunc, done chan int) {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr lockedBuffer
+	stdout, stderr, done = &lockedBuffer{}, &lockedBuffer{}, make(chan int, 1)
+	go func() { done <- runContext(ctx, args, stdout, stderr) }()
+	return stdout, stderr, cancel, done
+}
+
+func TestRunServesAndStops(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
-	done := make(chan int, 1)
-	go func() {
-		done <- runContext(ctx, []string{"-addr", "127.0.0.1:0", "-rate-limit=false", "-state", state,
-			"-redirect-url", "http://127.0.0.1:7777/cb", "-redirect-url", "http://127.0.0.1:7778/cb"}, &stdout, &stderr)
-	}()
+	stdout, stderr, cancel, done := runInBackground("-addr", "127.0.0.1:0", "-rate-limit=false", "-state", state,
+		"-redirect-url", "http://127.0.0.1:7777/cb", "-redirect-url", "http://127.0.0.1:7778/cb")
+	defer cancel()
+	ctx, stopClient := context.WithCancel(context.Background())
+	defer stopClient() // stops the SDK client's background JWKS refresher
 
 	base := regexp.MustCompile(`base URL:\s+(http://\S+)`)
 	secretRe := regexp.MustCompile(`secret:\s+(secret-test-\S+)`)
@@ -168,5 +180,117 @@ func TestBusyPort(t *testing.T) {
 	if code := runContext(context.Background(), []string{"-addr", addr}, &stdout, &stderr); code != 1 ||
 		!strings.Contains(stderr.String(), addr) {
 		t.Fatalf("busy port: exit %d, %s", code, stderr.String())
+	}
+}
+
+func TestSDKFlags(t *testing.T) {
+	var stderr bytes.Buffer
+	o, err := parseFlags(nil, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := emulator.DefaultSDKSettings()
+	if o.publicToken != emulator.DefaultPublicToken || strings.Join(o.sdk.AppIDs, ",") != emulator.DefaultSDKAppID ||
+		strings.Join(o.sdk.Domains, ",") != strings.Join(def.Domains, ",") || len(o.sdk.Disabled) != 0 ||
+		!o.sdk.PKCERequired || o.sdk.Captcha || o.sdk.DFP || o.useTLS || o.tlsCert != "" {
+		t.Fatalf("defaults: %+v", o)
+	}
+	o, err = parseFlags([]string{
+		"-public-token", "public-token-test-mine", "-sdk-app-id", "com.example.a", "-sdk-app-id", "com.example.b",
+		"-sdk-domain", "localhost:5173", "-sdk-disable", "magic_links", "-sdk-disable", "otps",
+		"-sdk-pkce-required=false", "-sdk-captcha", "-sdk-dfp", "-tls", "-state", "/tmp/x/state.json",
+	}, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.publicToken != "public-token-test-mine" || strings.Join(o.sdk.AppIDs, ",") != "com.example.a,com.example.b" ||
+		strings.Join(o.sdk.Domains, ",") != "localhost:5173" || strings.Join(o.sdk.Disabled, ",") != "magic_links,otps" ||
+		o.sdk.PKCERequired || !o.sdk.Captcha || !o.sdk.DFP || !o.useTLS || o.tlsCert != "/tmp/x/state.cert.pem" {
+		t.Fatalf("parsed: %+v", o)
+	}
+	for _, args := range [][]string{
+		{"-sdk-disable", "passwords"},
+		{"-sdk-app-id", ""},
+		{"-sdk-domain", " "},
+		{"-tls-cert", "/tmp/c.pem"},
+		{"-sdk-pkce-required=maybe"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 2 || stderr.Len() == 0 {
+			t.Errorf("%v: exit %d, %s", args, code, stderr.String())
+		}
+	}
+}
+
+// waitBanner waits for the start banner and returns it.
+func waitBanner(t *testing.T, stdout *lockedBuffer) string {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if out := stdout.String(); strings.Contains(out, "Press Ctrl+C") {
+			return out
+		}
+	}
+	t.Fatalf("no start banner: %q", stdout.String())
+	return ""
+}
+
+func TestRunTLSAndSDKBanner(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	stdout, stderr, cancel, done := runInBackground("-addr", "127.0.0.1:0", "-tls", "-state", state, "-sdk-disable", "otps",
+		"-sdk-app-id", "com.example.desktop", "-sdk-captcha")
+	defer cancel()
+	out := waitBanner(t, stdout)
+	certFile := strings.TrimSuffix(state, ".json") + ".cert.pem"
+	base := regexp.MustCompile(`base URL:\s+(https://127\.0\.0\.1:\d+)\n`).FindStringSubmatch(out)
+	if base == nil {
+		t.Fatalf("no https base URL: %s", out)
+	}
+	for _, want := range []string{
+		"TLS cert:   " + certFile, "SDK URL:      " + base[1] + "/sdk/v1", "public token: " + emulator.DefaultPublicToken,
+		"app ids:      com.example.desktop\n", "domains:      localhost, 127.0.0.1\n", "disabled:     otps\n",
+		"PKCE:         required\n", "captcha:      on\n", "DFP:          off\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("banner lacks %q:\n%s", want, out)
+		}
+	}
+
+	pemCert, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemCert)
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	sdkReq := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, base[1]+"/sdk/v1"+path, strings.NewReader(body))
+		req.SetBasicAuth(emulator.DefaultPublicToken, emulator.DefaultPublicToken)
+		req.Header.Set("Content-Type", "application/json")
+		info, _ := json.Marshal(map[string]any{"app": map[string]string{"identifier": "com.example.desktop"}})
+		req.Header.Set("X-SDK-Client", base64.StdEncoding.EncodeToString(info))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := sdkReq(http.MethodGet, "/projects/bootstrap/"+emulator.DefaultPublicToken, ""); code != 200 ||
+		!strings.Contains(body, `"captcha_settings":{"enabled":true`) {
+		t.Fatalf("bootstrap: %d %s", code, body)
+	}
+	if code, body := sdkReq(http.MethodPost, "/otps/email/login_or_create", `{"email":"a@example.com"}`); code != 401 ||
+		!strings.Contains(body, "endpoint_not_authorized_for_sdk") {
+		t.Fatalf("disabled OTP: %d %s", code, body)
+	}
+	if _, err := http.Get(base[1] + "/dev/inbox"); err == nil {
+		t.Fatal("a client that does not trust the certificate got through")
+	}
+
+	client.CloseIdleConnections()
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 }
