@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/magiclink/magiclink/auth/backend"
+	"github.com/magiclink/magiclink/auth/publicclient"
 	"github.com/magiclink/magiclink/auth/secretclient"
 )
 
@@ -35,10 +36,20 @@ func (a App) withDefaults() App {
 // NewClient returns the Stytch client cfg calls for: with a public token,
 // the client API (/sdk/v1) that shipped apps use; with a project id and
 // secret, the backend API (/v1) through stytch-go. cfg must be valid.
-func NewClient(cfg Config, app App, hc *http.Client, _ *slog.Logger) (backend.Client, error) {
+func NewClient(cfg Config, app App, hc *http.Client, log *slog.Logger) (backend.Client, error) {
 	app = app.withDefaults()
 	if cfg.UsesPublicToken() {
-		return nil, fmt.Errorf("could not create the Stytch client: the public-token client is not built in yet")
+		c, err := publicclient.New(publicclient.Config{
+			PublicToken: cfg.PublicToken,
+			BaseURL:     cfg.BaseURL,
+			HTTPClient:  hc,
+			App:         publicclient.App{ID: app.ID, Version: app.Version},
+			Logger:      log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("could not create the Stytch client: %w", err)
+		}
+		return c, nil
 	}
 	c, err := secretclient.New(secretclient.Config{
 		ProjectID: cfg.ProjectID, Secret: cfg.Secret, BaseURL: cfg.BaseURL, HTTPClient: hc,

@@ -30,7 +30,7 @@ func TestParse(t *testing.T) {
 	}{
 		{name: "no credentials means demo", args: []string{"--env-file", noFile},
 			check: func(t *testing.T, s Settings) {
-				if !s.Demo || s.DemoAddr != DefaultDemoAddr || s.Config.ProjectID != emulator.DefaultProjectID {
+				if !s.Demo || s.DemoAddr != DefaultDemoAddr || s.Config.PublicToken != emulator.DefaultPublicToken || s.Config.Secret != "" {
 					t.Fatalf("%+v", s)
 				}
 			}},
@@ -44,7 +44,7 @@ func TestParse(t *testing.T) {
 		{name: "--demo wins over credentials", args: []string{"--demo", "--env-file", noFile},
 			env: map[string]string{"STYTCH_PROJECT_ID": "project-test-abc", "STYTCH_SECRET": "secret-test-xyz"},
 			check: func(t *testing.T, s Settings) {
-				if !s.Demo || s.Config.ProjectID != emulator.DefaultProjectID {
+				if !s.Demo || s.Config.PublicToken != emulator.DefaultPublicToken || s.Config.Secret != "" || s.Config.ProjectID != "" {
 					t.Fatalf("%+v", s)
 				}
 			}},
@@ -52,6 +52,37 @@ func TestParse(t *testing.T) {
 			env: map[string]string{"STYTCH_REDIRECT_URL": "http://localhost:9999/x", "MAGICLINK_DEMO_ADDR": "127.0.0.1:9100"},
 			check: func(t *testing.T, s Settings) {
 				if s.Config.RedirectURL != "http://127.0.0.1:4567/cb" || s.DemoAddr != "127.0.0.1:9100" {
+					t.Fatalf("%+v", s)
+				}
+			}},
+		{name: "public token from env", args: []string{"--env-file", noFile},
+			env: map[string]string{"STYTCH_PUBLIC_TOKEN": "public-token-test-abc"},
+			check: func(t *testing.T, s Settings) {
+				if s.Demo || !s.Config.UsesPublicToken() || s.Config.APIBaseURL() != "https://test.stytch.com" || len(s.Warnings) != 0 {
+					t.Fatalf("%+v", s)
+				}
+			}},
+		{name: "live public token goes to the live API", args: []string{"--public-token", "public-token-live-abc", "--env-file", noFile},
+			check: func(t *testing.T, s Settings) {
+				if s.Config.APIBaseURL() != "https://api.stytch.com" || s.StoreAccount() != "public-token-live-abc@api.stytch.com" {
+					t.Fatalf("%+v %s", s, s.StoreAccount())
+				}
+			}},
+		{name: "a secret beside a public token is warned about", args: []string{"--env-file", noFile},
+			env: map[string]string{"STYTCH_PUBLIC_TOKEN": "public-token-test-abc", "STYTCH_PROJECT_ID": "project-test-abc", "STYTCH_SECRET": "secret-test-xyz"},
+			check: func(t *testing.T, s Settings) {
+				if !s.Config.UsesPublicToken() || len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0], "STYTCH_SECRET is set but not used") {
+					t.Fatalf("%+v", s)
+				}
+			}},
+		{name: "bad public token", args: []string{"--public-token", "pk_abc", "--env-file", noFile}, wantErr: "STYTCH_PUBLIC_TOKEN"},
+		{name: "live secret refused", args: []string{"--env-file", noFile},
+			env:     map[string]string{"STYTCH_PROJECT_ID": "project-live-abc", "STYTCH_SECRET": "secret-live-xyz"},
+			wantErr: "public token instead"},
+		{name: "live secret with --allow-live-secret", args: []string{"--allow-live-secret", "--env-file", noFile},
+			env: map[string]string{"STYTCH_PROJECT_ID": "project-live-abc", "STYTCH_SECRET": "secret-live-xyz"},
+			check: func(t *testing.T, s Settings) {
+				if s.Demo || s.Config.UsesPublicToken() || !s.Config.IsLive() {
 					t.Fatalf("%+v", s)
 				}
 			}},
@@ -115,7 +146,7 @@ func TestStartDemoAndReset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.BaseURL == "" || strings.Contains(cfg.BaseURL, busy.Addr().String()) || cfg.ProjectID != emulator.DefaultProjectID {
+	if cfg.BaseURL == "" || strings.Contains(cfg.BaseURL, busy.Addr().String()) || cfg.PublicToken != emulator.DefaultPublicToken || cfg.Secret != "" {
 		t.Fatalf("%+v", cfg)
 	}
 	if !strings.HasSuffix(d.InboxURL(), "/dev/inbox") {
@@ -123,11 +154,11 @@ func TestStartDemoAndReset(t *testing.T) {
 	}
 	// Reset with nothing stored is a no-op; with a bogus token it still forgets it.
 	store := &auth.MemoryStore{}
-	if err := Reset(context.Background(), cfg, store, log); err != nil {
+	if err := Reset(context.Background(), cfg, auth.App{}, store, log); err != nil {
 		t.Fatal(err)
 	}
 	_ = store.Set(context.Background(), "stale")
-	if err := Reset(context.Background(), cfg, store, log); err != nil {
+	if err := Reset(context.Background(), cfg, auth.App{}, store, log); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Get(context.Background()); !errors.Is(err, auth.ErrNoToken) {
@@ -138,5 +169,26 @@ func TestStartDemoAndReset(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "demo-stytch-state.json")); err != nil {
 		t.Fatalf("state not saved: %v", err)
+	}
+}
+
+func TestBuiltInPublicToken(t *testing.T) {
+	noFile := filepath.Join(t.TempDir(), "missing.env")
+	def := Defaults{PublicToken: "public-token-live-built-in"}
+	// A release build needs no configuration at all.
+	s, err := ParseWith("magiclink", []string{"--env-file", noFile}, env(nil), io.Discard, def)
+	if err != nil || s.Demo || s.Config.PublicToken != def.PublicToken || s.Config.APIBaseURL() != "https://api.stytch.com" {
+		t.Fatalf("%+v %v", s, err)
+	}
+	// Any configured credential wins over the built-in token.
+	s, err = ParseWith("magiclink", []string{"--env-file", noFile},
+		env(map[string]string{"STYTCH_PUBLIC_TOKEN": "public-token-test-mine"}), io.Discard, def)
+	if err != nil || s.Config.PublicToken != "public-token-test-mine" {
+		t.Fatalf("%+v %v", s, err)
+	}
+	// --demo still runs the demo.
+	s, err = ParseWith("magiclink", []string{"--demo", "--env-file", noFile}, env(nil), io.Discard, def)
+	if err != nil || !s.Demo || s.Config.PublicToken != emulator.DefaultPublicToken {
+		t.Fatalf("%+v %v", s, err)
 	}
 }
