@@ -223,23 +223,7 @@ func (e *Emulator) serveSDK(w http.ResponseWriter, r *http.Request, p, escaped s
 		e.writeError(w, errRouteNotFound())
 		return
 	}
-	session, apiErr := e.sdkCredentials(r, rt.optionalAuth)
-	switch {
-	case apiErr != nil:
-	case browser && !domainOK:
-		apiErr = errBadDomain()
-	case !browser && !rt.optionalAuth:
-		apiErr = sdkCheckApp(r, settings.AppIDs)
-	}
-	switch {
-	case apiErr != nil:
-	case r.Method != rt.method:
-		apiErr = errMethodNotAllowed()
-	case rt.session && session == "":
-		apiErr = errUnauthorized()
-	case rt.product != "" && slices.Contains(settings.Disabled, rt.product):
-		apiErr = errEndpointNotAuthorized()
-	}
+	session, apiErr := e.sdkAdmit(r, rt, settings, browser, domainOK)
 	if apiErr != nil {
 		e.writeError(w, apiErr)
 		return
@@ -250,6 +234,34 @@ func (e *Emulator) serveSDK(w http.ResponseWriter, r *http.Request, p, escaped s
 		return
 	}
 	writeJSON(w, http.StatusOK, sdkData{Data: resp})
+}
+
+// sdkAdmit checks a request for route rt, in this order: the public token,
+// the client's identity (a browser's domain, else a native app's id), the
+// method, the session a session route needs, and whether the route's
+// product is enabled. It returns the session token the client holds.
+func (e *Emulator) sdkAdmit(r *http.Request, rt sdkRoute, s SDKSettings, browser, domainOK bool) (string, *apiError) {
+	session, apiErr := e.sdkCredentials(r, rt.optionalAuth)
+	if apiErr != nil {
+		return "", apiErr
+	}
+	if browser && !domainOK {
+		return "", errBadDomain()
+	}
+	if !browser && !rt.optionalAuth {
+		if apiErr := sdkCheckApp(r, s.AppIDs); apiErr != nil {
+			return "", apiErr
+		}
+	}
+	switch {
+	case r.Method != rt.method:
+		return "", errMethodNotAllowed()
+	case rt.session && session == "":
+		return "", errUnauthorized()
+	case rt.product != "" && slices.Contains(s.Disabled, rt.product):
+		return "", errEndpointNotAuthorized()
+	}
+	return session, nil
 }
 
 // sdkPreflight answers a CORS preflight (OPTIONS): 204, with the allow

@@ -1,8 +1,11 @@
 // Command stytch-emulator runs the local Stytch-compatible emulator on its
 // own, for testers and development: the app (or any stytch-go client) points
 // its base URL at it, and emails land in a browser inbox at /dev/inbox.
+// Stytch's frontend SDKs (iOS, Android, browser) can use its client API at
+// /sdk/v1 with the public token; -tls serves HTTPS, which they require.
 //
 //	go run ./cmd/stytch-emulator -redirect-url http://127.0.0.1:8765/callback
+//	go run ./cmd/stytch-emulator -tls -sdk-app-id com.example.app
 //
 // See docs/emulator.md.
 package main
@@ -115,7 +118,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.useTLS, "tls", false, "serve HTTPS with a generated self-signed certificate (Stytch's SDKs need https)")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "with -tls, write the certificate (PEM) to this `file` (default: beside -state, else a temporary directory)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: stytch-emulator [flags]\n\nRuns a local Stytch-compatible server. Emails appear at /dev/inbox.\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: stytch-emulator [flags]\n\nRuns a local Stytch-compatible server: the backend API at /v1 (project id and\nsecret) and the client API at /sdk/v1 (public token). Emails appear at /dev/inbox.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
