@@ -224,8 +224,8 @@ func (e *Engine) classify(err error, what string) *Error {
 	ae := classify(err, what)
 	if ae != nil && ae.Kind == KindAppNotAuthorized {
 		c := *ae
-		c.Message = fmt.Sprintf("Stytch doesn't know this app (ID %s). In the Stytch dashboard, open Frontend SDK "+
-			"and add %s under Authorized applications.", e.app.ID, e.app.ID)
+		c.Message = fmt.Sprintf("This app isn't authorized in the Stytch project. In the Stytch dashboard, open Frontend SDK "+
+			"and add %s under Authorized applications.", e.app.ID)
 		ae = &c
 	}
 	return ae
