@@ -113,11 +113,12 @@ $(SDKJS_DIR)/node_modules/.package-lock.json: $(SDKJS_DIR)/package-lock.json $(S
 bench: deps-test
 	$(GO) run ./cmd/magiclink-bench $(BENCH_ARGS)
 
-## package: a Linux desktop package (tar.xz with .desktop file and icon)
+## package: a Linux desktop package (tar.xz with .desktop file and icon); PUBLIC_TOKEN=… builds the token in
 # The fyne tool bumps Build in FyneApp.toml after packaging; keep the file as committed.
 package: deps-run
 	cp FyneApp.toml FyneApp.toml.orig
-	cd cmd/magiclink && $(GO) run $(FYNE_TOOL) package --os linux --release --app-version $(VERSION); \
+	cd cmd/magiclink && GOFLAGS="-ldflags=-X=main.publicToken=$(PUBLIC_TOKEN)" \
+		$(GO) run $(FYNE_TOOL) package --os linux --release --app-version $(VERSION); \
 		status=$$?; cd ../.. && mv FyneApp.toml.orig FyneApp.toml && exit $$status
 	@ls -l cmd/magiclink/*.tar.xz
 
