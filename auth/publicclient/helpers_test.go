@@ -137,6 +137,25 @@ func (f *fake) requests(path string) []seen {
 	return out
 }
 
+// wantCount fails the test unless n requests went to path ("" for all).
+func (f *fake) wantCount(path string, n int) {
+	f.t.Helper()
+	if got := f.requests(path); len(got) != n {
+		f.t.Errorf("%d requests to /sdk/v1/%s, want %d: %v", len(got), path, n, paths(got))
+	}
+}
+
+// waitForRequest waits until a request to path has arrived.
+func (f *fake) waitForRequest(path string) {
+	f.t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); len(f.requests(path)) == 0; {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("no request to /sdk/v1/%s", path)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // only returns the one request to path, failing otherwise.
 func (f *fake) only(path string) seen {
 	f.t.Helper()
