@@ -98,7 +98,7 @@ var errorCases = []struct {
 		name: "body echoing credentials", status: 400, contentType: "text/plain",
 		body:   "bad request: Authorization: " + basic(testToken, testToken) + " code " + testCode + " public " + testToken,
 		want:   backend.Error{StatusCode: 400, Type: "http_400"},
-		msgHas: []string{"bad request: Authorization: [redacted] code [redacted] public [redacted]"},
+		msgHas: []string{"bad request: Authorization: Basic [redacted] code [redacted] public [redacted]"},
 	},
 	{
 		name: "unknown secret-looking runs are masked", status: 418, contentType: "text/plain",
@@ -181,7 +181,7 @@ func TestErrorsRedactCallSecrets(t *testing.T) {
 			func(c *Client) error { return second(c.User(ctx, testSession)) }},
 	}
 	for _, cl := range calls {
-		echo := "you sent: " + strings.Join(cl.secrets, " | ")
+		echo := "you sent: " + strings.Join(cl.secrets, " | ") + " | " + strings.TrimPrefix(cl.secrets[0], "Basic ")
 		jsonEcho, _ := json.Marshal(map[string]string{"error_type": "invalid_request", "error_message": echo})
 		for _, body := range []string{echo, string(jsonEcho)} {
 			f := newFake(t)
