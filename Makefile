@@ -27,7 +27,8 @@ FYNE_TOOL     := fyne.io/tools/cmd/fyne@v1.7.4
 
 # Fuzz targets, one bounded run each: package:Target.
 FUZZ := ./auth:FuzzCallback ./auth:FuzzValidateEmail \
-        ./auth/emulator:FuzzDecodeRequest ./auth/emulator:FuzzRedirect
+        ./auth/emulator:FuzzDecodeRequest ./auth/emulator:FuzzRedirect \
+        ./auth/publicclient:FuzzDecodeResponse
 
 .PHONY: run build emulator deps-run deps-test test lint fmt-check vet staticcheck vulncheck \
         unit fuzz e2e sdkjs sdkjs-deps bench package clean
