@@ -780,3 +780,25 @@ func TestLogoutWinsOverACheckInFlight(t *testing.T) {
 		}
 	})
 }
+
+func TestRedirectURLNotRegistered(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backendKind) {
+		t.Parallel()
+		h := newHarness(t, b)
+		h.cfg.RedirectURL = fmt.Sprintf("http://127.0.0.1:%d/not-registered", freePort(t))
+		e := h.engine()
+		e.Start()
+		waitState(t, e, StateSignedOut)
+		if err := e.StartLogin("redir@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		s := waitFor(t, e, "error", func(s Snapshot) bool { return s.Err != nil })
+		if s.State != StateSignedOut || s.Err.Kind != KindRedirectNotAllowed ||
+			!strings.Contains(s.Err.Message, "Redirect URLs") || s.Email != "redir@example.com" {
+			t.Fatalf("%v %+v", s.State, s.Err)
+		}
+		if n := len(h.em.Outbox("redir@example.com")); n != 0 {
+			t.Fatalf("%d emails sent", n)
+		}
+	})
+}
