@@ -34,10 +34,14 @@ import (
 )
 
 const (
-	// keyringService and demoProjectID are the attributes of the app's
-	// Secret Service item (go-keyring: service, username).
+	// keyringService is the service attribute of the app's Secret Service
+	// items (go-keyring: service, username).
 	keyringService = "io.github.magiclink.magiclink"
-	demoProjectID  = "project-test-00000000-0000-0000-0000-000000000000"
+	// demoPublicToken is the built-in emulator's public token, which demo
+	// mode signs in with, and demoAccount the username attribute of demo
+	// mode's item (launch.Settings.StoreAccount).
+	demoPublicToken = "public-token-test-00000000-0000-0000-0000-000000000000"
+	demoAccount     = "demo:" + demoPublicToken
 
 	// Window titles, the app's machine-checkable state.
 	titleSignIn   = "Magiclink — Sign in"
@@ -371,11 +375,24 @@ func (h *harness) secretTool(t *testing.T, stdin string, args ...string) (stdout
 	return o.String(), e.String(), err
 }
 
-// storedToken looks up the app's keyring entry on the private bus. It
-// returns "" when there is none (secret-tool exits 1 and prints nothing).
-func (h *harness) storedToken(t *testing.T) string {
+// storeAccount is the keyring account of a run outside demo mode: the
+// public token or project id it signs in with, "@", and the host of its
+// API base URL (auth.Config.StoreAccount).
+func storeAccount(t *testing.T, credential, baseURL string) string {
 	t.Helper()
-	out, errOut, err := h.secretTool(t, "", "lookup", "service", keyringService, "username", demoProjectID)
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" {
+		t.Fatalf("base URL %q has no host", baseURL)
+	}
+	return credential + "@" + u.Host
+}
+
+// storedToken looks up the app's keyring entry for account on the private
+// bus. It returns "" when there is none (secret-tool exits 1 and prints
+// nothing).
+func (h *harness) storedToken(t *testing.T, account string) string {
+	t.Helper()
+	out, errOut, err := h.secretTool(t, "", "lookup", "service", keyringService, "username", account)
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
@@ -392,17 +409,33 @@ func (h *harness) storedToken(t *testing.T) string {
 	}
 }
 
-// waitStoredToken polls the keyring until present(token) holds.
-func (h *harness) waitStoredToken(t *testing.T, what string, ok func(string) bool) string {
+// storeToken stores token under account, as the app would.
+func (h *harness) storeToken(t *testing.T, account, token string) {
+	t.Helper()
+	if _, errOut, err := h.secretTool(t, token, "store", "--label=magiclink e2e: "+account, "service", keyringService, "username", account); err != nil {
+		t.Fatalf("secret-tool store %s: %v: %s", account, err, errOut)
+	}
+}
+
+// clearToken removes account's keyring entry, if any.
+func (h *harness) clearToken(t *testing.T, account string) {
+	t.Helper()
+	if _, errOut, err := h.secretTool(t, "", "clear", "service", keyringService, "username", account); err != nil {
+		t.Fatalf("secret-tool clear %s: %v: %s", account, err, errOut)
+	}
+}
+
+// waitStoredToken polls account's keyring entry until ok(token) holds.
+func (h *harness) waitStoredToken(t *testing.T, account, what string, ok func(string) bool) string {
 	t.Helper()
 	deadline := time.Now().Add(waitShort)
 	for {
-		tok := h.storedToken(t)
+		tok := h.storedToken(t, account)
 		if ok(tok) {
 			return tok
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("keyring: %s not seen within %s (lookup gave %d bytes)", what, waitShort, len(tok))
+			t.Fatalf("keyring: %s under %q not seen within %s (lookup gave %d bytes)", what, account, waitShort, len(tok))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -130,7 +130,7 @@ func (f *flow) launchDemo(t *testing.T) {
 	win := h.waitTitle(t, f.app, demo(titleSignIn), waitShort)
 	t.Logf("Sign in window after %s", time.Since(f.app.started).Round(time.Millisecond))
 	h.screenshot(t, win, "01-sign-in")
-	if tok := h.storedToken(t); tok != "" {
+	if tok := h.storedToken(t, demoAccount); tok != "" {
 		f.fail(t, "keyring has a session before anyone signed in")
 	}
 }
@@ -160,7 +160,7 @@ func (f *flow) openLink(t *testing.T) {
 	h.signedInPage(t, f.app, h.chromium(t, f.link), alice)
 	win := h.waitTitle(t, f.app, demo(titleSignedIn), waitShort)
 	h.screenshot(t, win, "03-signed-in")
-	f.token = h.waitStoredToken(t, "a session token", func(s string) bool { return s != "" })
+	f.token = h.waitStoredToken(t, demoAccount, "a session token", func(s string) bool { return s != "" })
 	ss := f.emu.sessions(t)
 	if len(ss) != 1 || ss[0].Status != "active" || ss[0].Email != alice {
 		f.fail(t, "sessions = %+v, want exactly one active session for %s", ss, alice)
@@ -190,7 +190,7 @@ func (f *flow) linkReused(t *testing.T) {
 		f.fail(t, "sessions = %+v, want only %s, active", ss, f.session)
 	}
 	h.holdTitle(t, f.app, demo(titleSignedIn), time.Second)
-	if tok := h.storedToken(t); tok != f.token {
+	if tok := h.storedToken(t, demoAccount); tok != f.token {
 		f.fail(t, "the stored session token changed after the link was reused")
 	}
 }
@@ -217,7 +217,7 @@ func (f *flow) relaunchRestores(t *testing.T) {
 	if ss := f.emu.active(t); len(ss) != 1 || ss[0].SessionID != f.session {
 		f.fail(t, "active sessions = %+v, want only %s", ss, f.session)
 	}
-	if tok := h.storedToken(t); tok == "" {
+	if tok := h.storedToken(t, demoAccount); tok == "" {
 		f.fail(t, "keyring entry gone after relaunch")
 	}
 }
@@ -227,15 +227,20 @@ func (f *flow) relaunchRestores(t *testing.T) {
 func (f *flow) stytchUnreachable(t *testing.T) {
 	h := f.h
 	f.app.quit(t)
-	stored := h.storedToken(t)
+	stored := h.storedToken(t, demoAccount)
 	if stored == "" {
 		f.fail(t, "no stored session before the offline launch")
 	}
+	// A stored session belongs to one credential and API host, so a run
+	// against a Stytch that is down finds the demo session only under that
+	// run's own account: copy it there, as if it had been made there.
 	closed := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	account := storeAccount(t, demoPublicToken, closed)
+	h.storeToken(t, account, stored)
+	defer h.clearToken(t, account)
 	a := h.launch(t, f.top, "unreachable", f.dirs, h.env(f.dirs, h.bus,
 		"MAGICLINK_LOG=debug",
-		"STYTCH_PROJECT_ID="+demoProjectID,
-		"STYTCH_SECRET=secret-test-anything",
+		"STYTCH_PUBLIC_TOKEN="+demoPublicToken,
 		"STYTCH_BASE_URL="+closed,
 		"STYTCH_REDIRECT_URL="+f.redirect,
 	))
@@ -254,15 +259,18 @@ func (f *flow) stytchUnreachable(t *testing.T) {
 	win := h.waitTitle(t, a, titleOffline, waitShort)
 	t.Logf("Offline %s after start", time.Since(a.started).Round(time.Millisecond))
 	h.screenshot(t, win, "06-offline")
-	if tok := h.storedToken(t); tok != stored {
+	if tok := h.storedToken(t, account); tok != stored {
 		f.fail(t, "the stored session changed while offline")
 	}
 	a.quit(t)
 	if b, _ := os.ReadFile(a.stdout); len(b) != 0 {
 		f.fail(t, "stdout outside demo mode = %q, want nothing", b)
 	}
-	if tok := h.storedToken(t); tok != stored {
+	if tok := h.storedToken(t, account); tok != stored {
 		f.fail(t, "the stored session is gone after the offline run")
+	}
+	if tok := h.storedToken(t, demoAccount); tok != stored {
+		f.fail(t, "the demo session changed during the offline run")
 	}
 }
 
@@ -278,7 +286,7 @@ func (f *flow) signOutKeyboard(t *testing.T) {
 	h.keys(t, win, "space")
 	win = h.waitTitle(t, f.app, demo(titleSignIn), waitShort)
 	h.screenshot(t, win, "07-signed-out")
-	h.waitStoredToken(t, "removal of the session", func(s string) bool { return s == "" })
+	h.waitStoredToken(t, demoAccount, "removal of the session", func(s string) bool { return s == "" })
 	for _, s := range f.emu.sessions(t) {
 		if s.SessionID == f.session && s.Status != "revoked" {
 			f.fail(t, "session %s is %q after sign-out, want revoked", s.SessionID, s.Status)
@@ -346,7 +354,7 @@ func (f *flow) linkAfterRestart(t *testing.T) {
 	if ss := f.emu.active(t); len(ss) != 1 || ss[0].Email != alice {
 		f.fail(t, "active sessions = %+v, want one for %s", ss, alice)
 	}
-	h.waitStoredToken(t, "a session token", func(s string) bool { return s != "" })
+	h.waitStoredToken(t, demoAccount, "a session token", func(s string) bool { return s != "" })
 }
 
 // 10. Sign in by typing the one-time code (issue 7), reaching "Get a code
@@ -373,7 +381,7 @@ func (f *flow) oneTimeCode(t *testing.T) {
 	if ss := f.emu.active(t); len(ss) != 1 || ss[0].Email != carol {
 		f.fail(t, "active sessions = %+v, want exactly one for %s", ss, carol)
 	}
-	h.waitStoredToken(t, "a session token", func(s string) bool { return s != "" })
+	h.waitStoredToken(t, demoAccount, "a session token", func(s string) bool { return s != "" })
 	waitClosed(t, f.redirPort) // the pending link's listener was cancelled
 }
 
@@ -385,7 +393,7 @@ func keyringUnavailable(t *testing.T, h *harness) {
 	redirPort := freePort(t)
 	redirect := fmt.Sprintf("http://localhost:%d/authenticate", redirPort)
 	emu := emulator{base: "http://" + demoAddr}
-	stored := h.storedToken(t)
+	stored := h.storedToken(t, demoAccount)
 
 	a := h.launch(t, t, "no-keyring", d, h.demoEnv(d, "unix:path=/nonexistent", demoAddr, redirect))
 	a.waitInboxLine(t, demoAddr)
@@ -406,7 +414,7 @@ func keyringUnavailable(t *testing.T, h *harness) {
 	if !strings.Contains(string(logs), "keyring") {
 		h.fail(t, a, "no keyring warning in the log:\n%s", logs)
 	}
-	if tok := h.storedToken(t); tok != stored {
+	if tok := h.storedToken(t, demoAccount); tok != stored {
 		h.fail(t, a, "the real keyring changed although the app could not reach it")
 	}
 }
@@ -423,9 +431,7 @@ func makeRun(t *testing.T, h *harness) {
 	}
 	// A fresh user: forget the session the earlier steps left in the
 	// keyring (all demo runs share the demo project's entry).
-	if _, errOut, err := h.secretTool(t, "", "clear", "service", keyringService, "username", demoProjectID); err != nil {
-		t.Fatalf("secret-tool clear: %v: %s", err, errOut)
-	}
+	h.clearToken(t, demoAccount)
 	env := h.env(d, h.bus, "STYTCH_REDIRECT_URL="+redirect, "MAGICLINK_ENV_FILE="+envFile)
 	env = append(env, goEnv(t)...)
 	env = append(env, "GOTMPDIR="+t.TempDir()) // go run's binary, removed even if go is killed
