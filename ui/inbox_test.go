@@ -245,3 +245,22 @@ func TestInbox_CodesSwitchedOffHidesTheFallback(t *testing.T) {
 	wantVisible(t, "get a code instead", v.getCode, false)
 	wantVisible(t, "link card", v.linkCard, true)
 }
+
+// Outside demo mode and for an address with no known mail provider, the
+// view's first control, Resend, is cooling down when the view opens and
+// can't take the focus. The sign-in form's email field, no longer on
+// screen, must not keep it: keys would go to that hidden field, and Escape
+// would not go back.
+func TestInbox_FocusLeavesTheSignInFormWhenResendIsCoolingDown(t *testing.T) {
+	h := newHarness(t, auth.Snapshot{}, Options{})
+	entry := h.ui.signInView().entry
+	h.wantFocused(entry)
+	h.eng.push(auth.Snapshot{State: auth.StateSending, Email: "ada@example.com"})
+	h.eng.push(linkSent("ada@example.com"))
+	h.wantView(h.ui.inboxView())
+	if h.ui.Window().Canvas().Focused() == entry {
+		t.Fatal("the hidden sign-in field kept the focus on Check your inbox")
+	}
+	h.key(fyne.KeyEscape)
+	h.wantCalls("Cancel")
+}

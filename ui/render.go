@@ -146,14 +146,17 @@ func (u *UI) tick() {
 	}
 }
 
-// focus gives obj the keyboard focus, or clears it when obj is nil.
+// focus gives obj the keyboard focus, or clears it when obj is nil or
+// can't take it (Fyne leaves the focus where it was for a disabled widget,
+// which may be a widget of the previous view, off screen).
 func (u *UI) focus(obj fyne.Focusable) {
 	c := u.win.Canvas()
-	if obj == nil {
-		c.Unfocus()
-		return
+	if obj != nil {
+		c.Focus(obj)
 	}
-	c.Focus(obj)
+	if obj == nil || c.Focused() != obj {
+		c.Unfocus()
+	}
 }
 
 // typedKey handles keys typed while no widget (or a widget that forwards

@@ -19,6 +19,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,6 +28,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,10 +36,14 @@ import (
 )
 
 const (
-	// keyringService and demoProjectID are the attributes of the app's
-	// Secret Service item (go-keyring: service, username).
+	// keyringService is the service attribute of the app's Secret Service
+	// items (go-keyring: service, username).
 	keyringService = "io.github.magiclink.magiclink"
-	demoProjectID  = "project-test-00000000-0000-0000-0000-000000000000"
+	// demoPublicToken is the built-in emulator's public token, which demo
+	// mode signs in with, and demoAccount the username attribute of demo
+	// mode's item (launch.Settings.StoreAccount).
+	demoPublicToken = "public-token-test-00000000-0000-0000-0000-000000000000"
+	demoAccount     = "demo:" + demoPublicToken
 
 	// Window titles, the app's machine-checkable state.
 	titleSignIn   = "Magiclink — Sign in"
@@ -71,10 +77,11 @@ type harness struct {
 	display string // ":N" of the private Xvfb
 	bus     string // address of the private D-Bus session bus
 
-	secrets []string // tokens that must never appear in the app's logs
-	codes   []string // one-time codes, likewise
-	logs    []string // every log file the app wrote
-	starts  int      // app launches, for log file names
+	secrets  []string // tokens that must never appear in the app's logs
+	codes    []string // one-time codes, likewise
+	accounts []string // keyring accounts the app may use, for keyringState
+	logs     []string // every log file the app wrote
+	starts   int      // app launches, for log file names
 }
 
 // newHarness checks the tools, builds the app and starts Xvfb, D-Bus and
@@ -91,7 +98,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatalf("e2e: missing %s; run scripts/install-deps.sh test", strings.Join(missing, ", "))
 	}
 
-	h := &harness{root: moduleRoot(t)}
+	h := &harness{root: moduleRoot(t), accounts: []string{demoAccount}}
 	h.out = filepath.Join(h.root, "test-output", "e2e")
 	h.logDir = filepath.Join(h.out, "logs")
 	if err := os.RemoveAll(h.out); err != nil {
@@ -101,19 +108,26 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 
-	start := time.Now()
-	h.bin = filepath.Join(t.TempDir(), "magiclink")
-	build := exec.Command("go", "build", "-o", h.bin, "./cmd/magiclink")
-	build.Dir = h.root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/magiclink: %v\n%s", err, out)
-	}
-	t.Logf("built %s in %s", h.bin, time.Since(start).Round(time.Millisecond))
-
+	h.bin = h.build(t, "./cmd/magiclink", t.TempDir())
 	h.startXvfb(t)
 	h.startBus(t)
 	h.startKeyring(t)
 	return h
+}
+
+// build compiles the command pkg (e.g. ./cmd/magiclink) into dir and
+// returns the binary's path.
+func (h *harness) build(t *testing.T, pkg, dir string) string {
+	t.Helper()
+	start := time.Now()
+	bin := filepath.Join(dir, filepath.Base(pkg))
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	cmd.Dir = h.root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	t.Logf("built %s in %s", bin, time.Since(start).Round(time.Millisecond))
+	return bin
 }
 
 // moduleRoot is the directory of go.mod.
@@ -371,11 +385,29 @@ func (h *harness) secretTool(t *testing.T, stdin string, args ...string) (stdout
 	return o.String(), e.String(), err
 }
 
-// storedToken looks up the app's keyring entry on the private bus. It
-// returns "" when there is none (secret-tool exits 1 and prints nothing).
-func (h *harness) storedToken(t *testing.T) string {
+// storeAccount is the keyring account of a run outside demo mode: the
+// public token or project id it signs in with, "@", and the host of its
+// API base URL (auth.Config.StoreAccount). keyringState looks at it from
+// then on.
+func (h *harness) storeAccount(t *testing.T, credential, baseURL string) string {
 	t.Helper()
-	out, errOut, err := h.secretTool(t, "", "lookup", "service", keyringService, "username", demoProjectID)
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" {
+		t.Fatalf("base URL %q has no host", baseURL)
+	}
+	account := credential + "@" + u.Host
+	if !slices.Contains(h.accounts, account) {
+		h.accounts = append(h.accounts, account)
+	}
+	return account
+}
+
+// storedToken looks up the app's keyring entry for account on the private
+// bus. It returns "" when there is none (secret-tool exits 1 and prints
+// nothing).
+func (h *harness) storedToken(t *testing.T, account string) string {
+	t.Helper()
+	out, errOut, err := h.secretTool(t, "", "lookup", "service", keyringService, "username", account)
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
@@ -392,17 +424,74 @@ func (h *harness) storedToken(t *testing.T) string {
 	}
 }
 
-// waitStoredToken polls the keyring until present(token) holds.
-func (h *harness) waitStoredToken(t *testing.T, what string, ok func(string) bool) string {
+// storeToken stores token under account, as the app would.
+func (h *harness) storeToken(t *testing.T, account, token string) {
+	t.Helper()
+	if _, errOut, err := h.secretTool(t, token, "store", "--label=magiclink e2e: "+account, "service", keyringService, "username", account); err != nil {
+		t.Fatalf("secret-tool store %s: %v: %s", account, err, errOut)
+	}
+}
+
+// clearToken removes account's keyring entry, if any.
+func (h *harness) clearToken(t *testing.T, account string) {
+	t.Helper()
+	if _, errOut, err := h.secretTool(t, "", "clear", "service", keyringService, "username", account); err != nil {
+		t.Fatalf("secret-tool clear %s: %v: %s", account, err, errOut)
+	}
+}
+
+// keyringState is what the keyring holds for the app: how many items its
+// service has, and the token of every account the harness knows of.
+type keyringState struct {
+	items  int
+	tokens map[string]string // account → token, "" when none
+}
+
+func (h *harness) keyringState(t *testing.T) keyringState {
+	t.Helper()
+	out, errOut, err := h.secretTool(t, "", "search", "--all", "service", keyringService)
+	if err != nil {
+		t.Fatalf("secret-tool search: %v: %s", err, errOut)
+	}
+	k := keyringState{tokens: map[string]string{}}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "[/") {
+			k.items++
+		}
+	}
+	for _, a := range h.accounts {
+		k.tokens[a] = h.storedToken(t, a)
+	}
+	return k
+}
+
+func (k keyringState) equal(o keyringState) bool {
+	return k.items == o.items && maps.Equal(k.tokens, o.tokens)
+}
+
+// String names the accounts that hold a token, never the token.
+func (k keyringState) String() string {
+	var held []string
+	for a, tok := range k.tokens {
+		if tok != "" {
+			held = append(held, fmt.Sprintf("%s (%.6s…)", a, tok))
+		}
+	}
+	slices.Sort(held)
+	return fmt.Sprintf("%d items; tokens under %v", k.items, held)
+}
+
+// waitStoredToken polls account's keyring entry until ok(token) holds.
+func (h *harness) waitStoredToken(t *testing.T, account, what string, ok func(string) bool) string {
 	t.Helper()
 	deadline := time.Now().Add(waitShort)
 	for {
-		tok := h.storedToken(t)
+		tok := h.storedToken(t, account)
 		if ok(tok) {
 			return tok
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("keyring: %s not seen within %s (lookup gave %d bytes)", what, waitShort, len(tok))
+			t.Fatalf("keyring: %s under %q not seen within %s (lookup gave %d bytes)", what, account, waitShort, len(tok))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -462,6 +551,7 @@ type appProc struct {
 // app is stopped at the end of owner if still running.
 func (h *harness) launch(t, owner *testing.T, name string, d *appDirs, env []string) *appProc {
 	t.Helper()
+	h.noWindow(t)
 	h.starts++
 	prefix := filepath.Join(h.logDir, fmt.Sprintf("app-%02d-%s", h.starts, name))
 	a := &appProc{stdout: prefix + ".stdout.log", stderr: prefix + ".stderr.log"}
@@ -506,6 +596,66 @@ func (a *appProc) waitInboxLine(t *testing.T, demoAddr string) {
 	}
 }
 
+// environ is the environment of the running app, as the kernel has it.
+func (a *appProc) environ(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", a.cmd.Process.Pid))
+	if err != nil {
+		t.Fatalf("the app's environment: %v", err)
+	}
+	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+}
+
+// told is a message the app showed the user, as its log records it.
+type told struct{ kind, message string }
+
+var toldRE = regexp.MustCompile(`msg="telling the user" kind=(\S+) message=("(?:[^"\\]|\\.)*"|\S+)`)
+
+// toldUser returns the messages the app has shown the user, oldest first.
+func (a *appProc) toldUser(t *testing.T) []told {
+	t.Helper()
+	b, err := os.ReadFile(a.stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []told
+	for _, m := range toldRE.FindAllStringSubmatch(string(b), -1) {
+		msg := m[2]
+		if strings.HasPrefix(msg, `"`) {
+			if msg, err = strconv.Unquote(msg); err != nil {
+				t.Fatalf("log line %q: %v", m[0], err)
+			}
+		}
+		out = append(out, told{kind: m[1], message: msg})
+	}
+	return out
+}
+
+// waitTold waits for the app to show the user a message after the first
+// `after` ones, and requires it to be of kind and contain every part.
+func (h *harness) waitTold(t *testing.T, a *appProc, after int, kind string, parts ...string) told {
+	t.Helper()
+	deadline := time.Now().Add(waitShort)
+	for {
+		if all := a.toldUser(t); len(all) > after {
+			m := all[after]
+			for _, p := range parts {
+				if !strings.Contains(m.message, p) {
+					h.fail(t, a, "the app told the user %q (kind %s); want a message containing %q", m.message, m.kind, p)
+				}
+			}
+			if m.kind != kind {
+				h.fail(t, a, "the app told the user %q of kind %s, want kind %s", m.message, m.kind, kind)
+			}
+			return m
+		}
+		if a.exited() || time.Now().After(deadline) {
+			h.fail(t, a, "the app told the user nothing new within %s (want kind %s with %q)", waitShort, kind, parts)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // ---------------------------------------------------------------------------
 // Window: titles, keyboard, screenshots
 
@@ -537,6 +687,15 @@ func (h *harness) window() (id, title string) {
 		}
 	}
 	return "", ""
+}
+
+// noWindow requires that no Magiclink window is open, so the next launch's
+// window is the only one the title checks can see.
+func (h *harness) noWindow(t *testing.T) {
+	t.Helper()
+	if id, title := h.window(); id != "" {
+		t.Fatalf("a Magiclink window (%q) is still open: an earlier step left its app running", title)
+	}
 }
 
 // waitTitle polls the window title until it is want, failing early if the
@@ -620,6 +779,7 @@ func (h *harness) keys(t *testing.T, win string, keys ...string) {
 // is not a blank (e.g. all-black) image.
 func (h *harness) screenshot(t *testing.T, win, name string) {
 	t.Helper()
+	start := time.Now()
 	time.Sleep(500 * time.Millisecond) // let the view settle after a state change
 	path := filepath.Join(h.out, name+".png")
 	// The title can change before the window is painted (the first frame
@@ -635,7 +795,7 @@ func (h *harness) screenshot(t *testing.T, win, name string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Logf("screenshot %s", path)
+	t.Logf("screenshot %s (%s)", path, time.Since(start).Round(time.Millisecond))
 }
 
 // capture saves window win as a PNG at path and returns how many distinct
@@ -768,6 +928,28 @@ func (e emulator) active(t *testing.T) []session {
 	return out
 }
 
+// sent returns the ids of every message in the outbox.
+func (e emulator) sent(t *testing.T) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	for _, m := range e.outbox(t, "") {
+		ids[m.ID] = true
+	}
+	return ids
+}
+
+// sentSince returns the messages not among before, the ids of sent.
+func (e emulator) sentSince(t *testing.T, before map[string]bool) []mail {
+	t.Helper()
+	var out []mail
+	for _, m := range e.outbox(t, "") {
+		if !before[m.ID] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // waitMail waits for a message to `to` of one of kinds whose id is not in
 // seen, and adds it to seen.
 func (h *harness) waitMail(t *testing.T, e emulator, to string, seen map[string]bool, kinds ...string) mail {
@@ -794,6 +976,42 @@ func (h *harness) waitMail(t *testing.T, e emulator, to string, seen map[string]
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
+}
+
+// startEmulator builds cmd/stytch-emulator and runs it on a free loopback
+// port with args, until the end of owner. Its log, which has every link
+// and code by design, goes to test-output/e2e/logs/stytch-emulator.log and
+// is not among the app's logs.
+func (h *harness) startEmulator(t, owner *testing.T, args ...string) emulator {
+	t.Helper()
+	dir := owner.TempDir()
+	bin := h.build(t, "./cmd/stytch-emulator", dir)
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	logFile := filepath.Join(h.logDir, "stytch-emulator.log")
+	lf := createFile(t, logFile)
+	defer lf.Close()
+	cmd := exec.Command(bin, append([]string{"-addr", addr}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8"}
+	cmd.Stdout, cmd.Stderr = lf, lf
+	p := startProc(t, owner, "stytch-emulator", cmd)
+	e := emulator{base: "http://" + addr}
+	deadline := time.Now().Add(waitShort)
+	for {
+		resp, err := httpClient.Get(e.base + "/dev/sdk")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if p.exited() || time.Now().After(deadline) {
+			t.Fatalf("stytch-emulator did not answer on %s (exited %v); log:\n%s", addr, p.exited(), tail(logFile, 20))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("standalone emulator on %s", e.base)
+	return e
 }
 
 // ---------------------------------------------------------------------------

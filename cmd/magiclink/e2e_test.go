@@ -21,13 +21,20 @@ import (
 	"time"
 )
 
-// flow is the state the ordered steps share.
+// flow is the state the ordered steps of one app configuration share:
+// demo mode here, the public token and the secret against the standalone
+// emulator in e2e_public_test.go.
 type flow struct {
 	top       *testing.T // TestE2E itself: the app lives across its steps
 	h         *harness
-	dirs      *appDirs // the main user's HOME/XDG directories
-	demoAddr  string
-	redirect  string // STYTCH_REDIRECT_URL, a non-default port
+	name      string              // names the app's log files
+	shots     string              // prefix of screenshot names
+	title     func(string) string // a screen's window title in this mode
+	dirs      *appDirs            // the user's HOME/XDG directories
+	env       []string            // the app's environment
+	account   string              // the keyring account of its session
+	demoAddr  string              // demo mode: the built-in emulator's address
+	redirect  string              // STYTCH_REDIRECT_URL, a non-default port
 	redirPort int
 	emu       emulator
 	app       *appProc        // the running app, if any
@@ -39,27 +46,27 @@ type flow struct {
 
 const (
 	alice = "alice@example.com"
+	bob   = "bob@example.com"
 	carol = "carol@example.com"
 	dave  = "dave@example.com"
+	erin  = "erin@example.com"
 )
 
 func TestE2E(t *testing.T) {
 	start := time.Now()
 	h := newHarness(t)
-	f := &flow{top: t, h: h, dirs: newAppDirs(t), seen: map[string]bool{}}
+	f := &flow{top: t, h: h, name: "demo", title: demo, dirs: newAppDirs(t), account: demoAccount, seen: map[string]bool{}}
 	f.demoAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	f.redirPort = freePort(t)
 	f.redirect = fmt.Sprintf("http://localhost:%d/authenticate", f.redirPort)
+	f.env = h.demoEnv(f.dirs, h.bus, f.demoAddr, f.redirect)
 	f.emu = emulator{base: "http://" + f.demoAddr}
 	t.Logf("demo emulator %s, redirect URL %s", f.demoAddr, f.redirect)
 
 	// The main flow: each step needs the one before it, so the first
 	// failure ends it.
-	steps := []struct {
-		name string
-		fn   func(t *testing.T)
-	}{
-		{"01-launch-demo", f.launchDemo},
+	runSteps(t, h, []step{
+		{"01-launch-demo", f.launchFresh},
 		{"02-type-email", f.typeEmail},
 		{"03-open-link", f.openLink},
 		{"04-link-reused", f.linkReused},
@@ -69,39 +76,86 @@ func TestE2E(t *testing.T) {
 		{"08-expired-link", f.expiredLink},
 		{"09-link-after-restart", f.linkAfterRestart},
 		{"10-one-time-code", f.oneTimeCode},
-	}
-	for _, s := range steps {
-		if !t.Run(s.name, s.fn) {
-			t.Fatalf("step %s failed; the steps after it need it. Artifacts: %s", s.name, h.out)
-		}
-	}
+	})
 	if f.app != nil {
 		f.app.quit(t)
 	}
 
 	t.Run("11-keyring-unavailable", func(t *testing.T) { keyringUnavailable(t, h) })
-	t.Run("12-make-run", func(t *testing.T) { makeRun(t, h) })
-	t.Run("13-logs-have-no-tokens", func(t *testing.T) { logsHaveNoTokens(t, h) })
+	// Before make-run, which forgets the demo session: the error steps of
+	// the public-token flow check that it stays untouched.
+	var sa *standalone
+	t.Run("12-public-token", func(t *testing.T) {
+		sa = startStandalone(t, f.top, h)
+		sa.publicToken(t)
+	})
+	t.Run("13-secret", func(t *testing.T) {
+		if sa == nil {
+			t.Fatal("step 12 could not start the standalone emulator")
+		}
+		sa.secretKey(t)
+	})
+	t.Run("14-make-run", func(t *testing.T) { makeRun(t, h) })
+	t.Run("15-logs-have-no-tokens", func(t *testing.T) { logsHaveNoTokens(t, h) })
 	t.Logf("end-to-end run took %s; artifacts in %s", time.Since(start).Round(time.Second), h.out)
 }
 
-// launch starts the app in demo mode with the main user's directories.
-func (f *flow) launch(t *testing.T, name string) {
-	t.Helper()
-	f.app = f.h.launch(t, f.top, name, f.dirs, f.h.demoEnv(f.dirs, f.h.bus, f.demoAddr, f.redirect))
-	f.app.waitInboxLine(t, f.demoAddr)
+// step is one ordered step of a flow.
+type step struct {
+	name string
+	fn   func(t *testing.T)
 }
 
-// requestLink replaces the email field's text with email and presses Enter
-// on the Sign in view, then returns the emailed link.
-func (f *flow) requestLink(t *testing.T, email string) string {
+// runSteps runs steps in order as subtests of t, ending t at the first
+// failure: each step needs the ones before it.
+func runSteps(t *testing.T, h *harness, steps []step) {
+	t.Helper()
+	for _, s := range steps {
+		if !t.Run(s.name, s.fn) {
+			t.Fatalf("step %s failed; the steps after it need it. Artifacts: %s", s.name, h.out)
+		}
+	}
+}
+
+// launch starts the app with the flow's directories and environment.
+func (f *flow) launch(t *testing.T, name string) {
+	t.Helper()
+	f.launchEnv(t, name, f.env)
+}
+
+// launchEnv starts the app with env instead of the flow's own.
+func (f *flow) launchEnv(t *testing.T, name string, env []string) {
+	t.Helper()
+	f.app = f.h.launch(t, f.top, name, f.dirs, env)
+	if f.demoAddr != "" {
+		f.app.waitInboxLine(t, f.demoAddr)
+	}
+}
+
+// shot saves a screenshot named with the flow's prefix.
+func (f *flow) shot(t *testing.T, win, name string) {
+	t.Helper()
+	f.h.screenshot(t, win, f.shots+name)
+}
+
+// submitEmail replaces the email field's text with email and presses
+// Enter on the Sign in view.
+func (f *flow) submitEmail(t *testing.T, email string) {
 	t.Helper()
 	h := f.h
-	win := h.waitTitle(t, f.app, demo(titleSignIn), waitShort)
+	win := h.waitTitle(t, f.app, f.title(titleSignIn), waitShort)
 	h.keys(t, win, "ctrl+a") // the field remembers the last address
 	h.typeText(t, win, email)
 	h.keys(t, win, "Return")
-	h.waitTitle(t, f.app, demo(titleInbox), waitShort)
+}
+
+// requestLink submits email on the Sign in view and returns the emailed
+// link.
+func (f *flow) requestLink(t *testing.T, email string) string {
+	t.Helper()
+	h := f.h
+	f.submitEmail(t, email)
+	h.waitTitle(t, f.app, f.title(titleInbox), waitShort)
 	m := h.waitMail(t, f.emu, email, f.seen, "login", "signup")
 	if m.To != email || m.Link == "" {
 		f.fail(t, "link email = %+v, want one to %s with a link", m, email)
@@ -123,14 +177,85 @@ func (f *flow) fail(t *testing.T, format string, args ...any) {
 	f.h.fail(t, f.app, format, args...)
 }
 
-// 1. A fresh demo launch shows the Sign in window.
-func (f *flow) launchDemo(t *testing.T) {
+// signOut signs out with the keyboard on the profile (nothing has focus;
+// Tab reaches Copy, then Sign out): the sign-in screen follows, the
+// keyring entry is removed and the session that was active is revoked.
+func (f *flow) signOut(t *testing.T, shot string) {
+	t.Helper()
 	h := f.h
-	f.launch(t, "demo")
-	win := h.waitTitle(t, f.app, demo(titleSignIn), waitShort)
+	win := h.waitTitle(t, f.app, f.title(titleSignedIn), waitShort)
+	active := f.emu.active(t)
+	if len(active) != 1 {
+		f.fail(t, "active sessions before sign-out = %+v, want one", active)
+	}
+	h.keys(t, win, "Tab", "Tab")
+	f.shot(t, win, shot+"sign-out-focused")
+	h.keys(t, win, "space")
+	win = h.waitTitle(t, f.app, f.title(titleSignIn), waitShort)
+	f.shot(t, win, shot+"signed-out")
+	h.waitStoredToken(t, f.account, "removal of the session", func(s string) bool { return s == "" })
+	for _, s := range f.emu.sessions(t) {
+		if s.SessionID == active[0].SessionID && s.Status != "revoked" {
+			f.fail(t, "session %s is %q after sign-out, want revoked", s.SessionID, s.Status)
+		}
+	}
+	if len(f.emu.active(t)) != 0 {
+		f.fail(t, "active sessions after sign-out: %+v", f.emu.active(t))
+	}
+}
+
+// signInByCode asks for a link for email, then for a code instead with the
+// keyboard, and types the code from the outbox.
+func (f *flow) signInByCode(t *testing.T, email, shot string) {
+	t.Helper()
+	h := f.h
+	f.requestLink(t, email)
+	win := h.waitTitle(t, f.app, f.title(titleInbox), waitShort)
+	// The code link is the last control, one Shift+Tab away from the
+	// first. Enter activates it.
+	h.keys(t, win, "shift+Tab")
+	f.shot(t, win, shot+"get-code-focused")
+	h.keys(t, win, "Return")
+	code := f.waitCode(t, email)
+	f.shot(t, win, shot+"code-entry")
+	f.enterCode(t, win, email, code, shot)
+	waitClosed(t, f.redirPort) // the pending link's listener was cancelled
+}
+
+// waitCode waits for an emailed one-time code to email.
+func (f *flow) waitCode(t *testing.T, email string) string {
+	t.Helper()
+	m := f.h.waitMail(t, f.emu, email, f.seen, "otp")
+	if len(m.Code) != 6 || strings.Trim(m.Code, "0123456789") != "" {
+		f.fail(t, "otp email has code %q, want 6 digits", m.Code)
+	}
+	return m.Code
+}
+
+// enterCode types code into the focused code entry: signed in as email,
+// with the session in the keyring.
+func (f *flow) enterCode(t *testing.T, win, email, code, shot string) {
+	t.Helper()
+	h := f.h
+	h.typeText(t, win, code) // 6 digits submit
+	win = h.waitTitle(t, f.app, f.title(titleSignedIn), waitShort)
+	f.shot(t, win, shot+"code-signed-in")
+	ss := f.emu.active(t)
+	if len(ss) != 1 || ss[0].Email != email {
+		f.fail(t, "active sessions = %+v, want exactly one for %s", ss, email)
+	}
+	f.session = ss[0].SessionID
+	f.token = h.waitStoredToken(t, f.account, "a session token", func(s string) bool { return s != "" })
+}
+
+// 1. A fresh launch shows the Sign in window.
+func (f *flow) launchFresh(t *testing.T) {
+	h := f.h
+	f.launch(t, f.name)
+	win := h.waitTitle(t, f.app, f.title(titleSignIn), waitShort)
 	t.Logf("Sign in window after %s", time.Since(f.app.started).Round(time.Millisecond))
-	h.screenshot(t, win, "01-sign-in")
-	if tok := h.storedToken(t); tok != "" {
+	f.shot(t, win, "01-sign-in")
+	if tok := h.storedToken(t, f.account); tok != "" {
 		f.fail(t, "keyring has a session before anyone signed in")
 	}
 }
@@ -138,11 +263,11 @@ func (f *flow) launchDemo(t *testing.T) {
 // 2. Typing the email and pressing Enter sends a link.
 func (f *flow) typeEmail(t *testing.T) {
 	h := f.h
-	win := h.waitTitle(t, f.app, demo(titleSignIn), waitShort)
+	win := h.waitTitle(t, f.app, f.title(titleSignIn), waitShort)
 	h.typeText(t, win, alice) // the email field has focus when the view opens
 	h.keys(t, win, "Return")
-	win = h.waitTitle(t, f.app, demo(titleInbox), waitShort)
-	h.screenshot(t, win, "02-check-inbox")
+	win = h.waitTitle(t, f.app, f.title(titleInbox), waitShort)
+	f.shot(t, win, "02-check-inbox")
 	m := h.waitMail(t, f.emu, alice, f.seen, "login", "signup")
 	if m.Link == "" {
 		f.fail(t, "email has no link: %+v", m)
@@ -158,9 +283,9 @@ func (f *flow) typeEmail(t *testing.T) {
 func (f *flow) openLink(t *testing.T) {
 	h := f.h
 	h.signedInPage(t, f.app, h.chromium(t, f.link), alice)
-	win := h.waitTitle(t, f.app, demo(titleSignedIn), waitShort)
-	h.screenshot(t, win, "03-signed-in")
-	f.token = h.waitStoredToken(t, "a session token", func(s string) bool { return s != "" })
+	win := h.waitTitle(t, f.app, f.title(titleSignedIn), waitShort)
+	f.shot(t, win, "03-signed-in")
+	f.token = h.waitStoredToken(t, f.account, "a session token", func(s string) bool { return s != "" })
 	ss := f.emu.sessions(t)
 	if len(ss) != 1 || ss[0].Status != "active" || ss[0].Email != alice {
 		f.fail(t, "sessions = %+v, want exactly one active session for %s", ss, alice)
@@ -176,9 +301,6 @@ func (f *flow) linkReused(t *testing.T) {
 	if p.heading == headingSignedIn || strings.Contains(p.dom, "Signed in as") {
 		f.fail(t, "reused link signed in again; DOM:\n%s", p.dom)
 	}
-	// The app closed its listener once signed in, so the browser can't even
-	// reach it: Chromium shows its own connection error page. (Step 08
-	// replays a used link while a listener is open: Stytch refuses it.)
 	// The app closed its listener once signed in, so the browser can't reach
 	// it at all: no page of the app's comes back. (Step 08 replays a used
 	// link while a listener is open: then Stytch itself refuses it.)
@@ -189,8 +311,8 @@ func (f *flow) linkReused(t *testing.T) {
 	if ss := f.emu.sessions(t); len(ss) != 1 || ss[0].SessionID != f.session || ss[0].Status != "active" {
 		f.fail(t, "sessions = %+v, want only %s, active", ss, f.session)
 	}
-	h.holdTitle(t, f.app, demo(titleSignedIn), time.Second)
-	if tok := h.storedToken(t); tok != f.token {
+	h.holdTitle(t, f.app, f.title(titleSignedIn), time.Second)
+	if tok := h.storedToken(t, f.account); tok != f.token {
 		f.fail(t, "the stored session token changed after the link was reused")
 	}
 }
@@ -198,26 +320,19 @@ func (f *flow) linkReused(t *testing.T) {
 // 5. Quit and relaunch: signed in again with no new email.
 func (f *flow) relaunchRestores(t *testing.T) {
 	h := f.h
-	before := map[string]bool{}
-	for _, m := range f.emu.outbox(t, "") {
-		before[m.ID] = true
-	}
+	before := f.emu.sent(t)
 	f.app.quit(t)
-	f.launch(t, "demo-relaunch")
-	win := h.waitTitle(t, f.app, demo(titleSignedIn), waitShort)
+	f.launch(t, f.name+"-relaunch")
+	win := h.waitTitle(t, f.app, f.title(titleSignedIn), waitShort)
 	t.Logf("signed in again %s after relaunch", time.Since(f.app.started).Round(time.Millisecond))
-	h.screenshot(t, win, "05-relaunched-signed-in")
-	// The emulator does not persist its outbox (it holds links in the
-	// clear), so any message there now was sent by the relaunched app.
-	for _, m := range f.emu.outbox(t, "") {
-		if !before[m.ID] {
-			f.fail(t, "relaunch sent an email: %+v", m)
-		}
+	f.shot(t, win, "05-relaunched-signed-in")
+	if sent := f.emu.sentSince(t, before); len(sent) != 0 {
+		f.fail(t, "relaunch sent an email: %+v", sent)
 	}
 	if ss := f.emu.active(t); len(ss) != 1 || ss[0].SessionID != f.session {
 		f.fail(t, "active sessions = %+v, want only %s", ss, f.session)
 	}
-	if tok := h.storedToken(t); tok == "" {
+	if tok := h.storedToken(t, f.account); tok == "" {
 		f.fail(t, "keyring entry gone after relaunch")
 	}
 }
@@ -227,15 +342,20 @@ func (f *flow) relaunchRestores(t *testing.T) {
 func (f *flow) stytchUnreachable(t *testing.T) {
 	h := f.h
 	f.app.quit(t)
-	stored := h.storedToken(t)
+	stored := h.storedToken(t, f.account)
 	if stored == "" {
 		f.fail(t, "no stored session before the offline launch")
 	}
+	// A stored session belongs to one credential and API host, so a run
+	// against a Stytch that is down finds the demo session only under that
+	// run's own account: copy it there, as if it had been made there.
 	closed := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	account := h.storeAccount(t, demoPublicToken, closed)
+	h.storeToken(t, account, stored)
+	defer h.clearToken(t, account)
 	a := h.launch(t, f.top, "unreachable", f.dirs, h.env(f.dirs, h.bus,
 		"MAGICLINK_LOG=debug",
-		"STYTCH_PROJECT_ID="+demoProjectID,
-		"STYTCH_SECRET=secret-test-anything",
+		"STYTCH_PUBLIC_TOKEN="+demoPublicToken,
 		"STYTCH_BASE_URL="+closed,
 		"STYTCH_REDIRECT_URL="+f.redirect,
 	))
@@ -253,40 +373,27 @@ func (f *flow) stytchUnreachable(t *testing.T) {
 	t.Logf("window appeared %s after start", time.Since(a.started).Round(time.Millisecond))
 	win := h.waitTitle(t, a, titleOffline, waitShort)
 	t.Logf("Offline %s after start", time.Since(a.started).Round(time.Millisecond))
-	h.screenshot(t, win, "06-offline")
-	if tok := h.storedToken(t); tok != stored {
+	f.shot(t, win, "06-offline")
+	if tok := h.storedToken(t, account); tok != stored {
 		f.fail(t, "the stored session changed while offline")
 	}
 	a.quit(t)
 	if b, _ := os.ReadFile(a.stdout); len(b) != 0 {
 		f.fail(t, "stdout outside demo mode = %q, want nothing", b)
 	}
-	if tok := h.storedToken(t); tok != stored {
+	if tok := h.storedToken(t, account); tok != stored {
 		f.fail(t, "the stored session is gone after the offline run")
+	}
+	if tok := h.storedToken(t, f.account); tok != stored {
+		f.fail(t, "the demo session changed during the offline run")
 	}
 }
 
 // 7. Sign out with the keyboard: the keyring entry is removed and the
 // session revoked.
 func (f *flow) signOutKeyboard(t *testing.T) {
-	h := f.h
-	f.launch(t, "demo-sign-out")
-	win := h.waitTitle(t, f.app, demo(titleSignedIn), waitShort)
-	// Nothing has focus on the profile; Tab reaches Copy, then Sign out.
-	h.keys(t, win, "Tab", "Tab")
-	h.screenshot(t, win, "07-sign-out-focused")
-	h.keys(t, win, "space")
-	win = h.waitTitle(t, f.app, demo(titleSignIn), waitShort)
-	h.screenshot(t, win, "07-signed-out")
-	h.waitStoredToken(t, "removal of the session", func(s string) bool { return s == "" })
-	for _, s := range f.emu.sessions(t) {
-		if s.SessionID == f.session && s.Status != "revoked" {
-			f.fail(t, "session %s is %q after sign-out, want revoked", s.SessionID, s.Status)
-		}
-	}
-	if len(f.emu.active(t)) != 0 {
-		f.fail(t, "active sessions after sign-out: %+v", f.emu.active(t))
-	}
+	f.launch(t, f.name+"-sign-out")
+	f.signOut(t, "07-")
 }
 
 // 8. An expired link shows the expiry page and leaves the app on "Check
@@ -301,15 +408,15 @@ func (f *flow) expiredLink(t *testing.T) {
 	if p.heading != headingExpired {
 		f.fail(t, "used link: browser heading %q, want %q; DOM:\n%s", p.heading, headingExpired, p.dom)
 	}
-	h.holdTitle(t, f.app, demo(titleInbox), time.Second)
+	h.holdTitle(t, f.app, f.title(titleInbox), time.Second)
 
 	f.emu.post(t, "/dev/clock", `{"advance":"2h"}`)
 	p = h.chromium(t, link)
 	if p.heading != headingExpired {
 		f.fail(t, "expired link: browser heading %q, want %q; DOM:\n%s", p.heading, headingExpired, p.dom)
 	}
-	win := h.holdTitle(t, f.app, demo(titleInbox), 1500*time.Millisecond)
-	h.screenshot(t, win, "08-expired-link")
+	win := h.holdTitle(t, f.app, f.title(titleInbox), 1500*time.Millisecond)
+	f.shot(t, win, "08-expired-link")
 	if ss := f.emu.active(t); len(ss) != 0 {
 		f.fail(t, "an expired link created a session: %+v", ss)
 	}
@@ -319,12 +426,12 @@ func (f *flow) expiredLink(t *testing.T) {
 // (PKCE); the new run's own link does.
 func (f *flow) linkAfterRestart(t *testing.T) {
 	h := f.h
-	win := h.waitTitle(t, f.app, demo(titleInbox), waitShort)
+	win := h.waitTitle(t, f.app, f.title(titleInbox), waitShort)
 	h.keys(t, win, "Escape") // "Use a different email"
-	h.waitTitle(t, f.app, demo(titleSignIn), waitShort)
+	h.waitTitle(t, f.app, f.title(titleSignIn), waitShort)
 	old := f.requestLink(t, alice)
 	f.app.quit(t)
-	f.launch(t, "demo-pkce")
+	f.launch(t, f.name+"-pkce")
 	fresh := f.requestLink(t, alice)
 	if fresh == old {
 		f.fail(t, "the new run sent the old link")
@@ -334,47 +441,26 @@ func (f *flow) linkAfterRestart(t *testing.T) {
 	if p.heading != headingOtherDevice {
 		f.fail(t, "old link: heading %q, want %q; DOM:\n%s", p.heading, headingOtherDevice, p.dom)
 	}
-	win = h.holdTitle(t, f.app, demo(titleInbox), time.Second)
-	h.screenshot(t, win, "09-old-link-refused")
+	win = h.holdTitle(t, f.app, f.title(titleInbox), time.Second)
+	f.shot(t, win, "09-old-link-refused")
 	if ss := f.emu.active(t); len(ss) != 0 {
 		f.fail(t, "the old link created a session: %+v", ss)
 	}
 
 	h.signedInPage(t, f.app, h.chromium(t, fresh), alice)
-	win = h.waitTitle(t, f.app, demo(titleSignedIn), waitShort)
-	h.screenshot(t, win, "09-new-link-signed-in")
+	win = h.waitTitle(t, f.app, f.title(titleSignedIn), waitShort)
+	f.shot(t, win, "09-new-link-signed-in")
 	if ss := f.emu.active(t); len(ss) != 1 || ss[0].Email != alice {
 		f.fail(t, "active sessions = %+v, want one for %s", ss, alice)
 	}
-	h.waitStoredToken(t, "a session token", func(s string) bool { return s != "" })
+	h.waitStoredToken(t, f.account, "a session token", func(s string) bool { return s != "" })
 }
 
 // 10. Sign in by typing the one-time code (issue 7), reaching "Get a code
 // instead" with the keyboard.
 func (f *flow) oneTimeCode(t *testing.T) {
-	h := f.h
-	win := h.waitTitle(t, f.app, demo(titleSignedIn), waitShort)
-	h.keys(t, win, "Tab", "Tab", "space") // Sign out
-	f.requestLink(t, carol)
-	win = h.waitTitle(t, f.app, demo(titleInbox), waitShort)
-	// "Open demo inbox" has the focus; the code link is the last control,
-	// one Shift+Tab away. Enter activates it.
-	h.keys(t, win, "shift+Tab")
-	h.screenshot(t, win, "10-get-code-focused")
-	h.keys(t, win, "Return")
-	m := h.waitMail(t, f.emu, carol, f.seen, "otp")
-	if len(m.Code) != 6 || strings.Trim(m.Code, "0123456789") != "" {
-		f.fail(t, "otp email has code %q, want 6 digits", m.Code)
-	}
-	h.screenshot(t, win, "10-code-entry")
-	h.typeText(t, win, m.Code) // the code entry has the focus; 6 digits submit
-	win = h.waitTitle(t, f.app, demo(titleSignedIn), waitShort)
-	h.screenshot(t, win, "10-code-signed-in")
-	if ss := f.emu.active(t); len(ss) != 1 || ss[0].Email != carol {
-		f.fail(t, "active sessions = %+v, want exactly one for %s", ss, carol)
-	}
-	h.waitStoredToken(t, "a session token", func(s string) bool { return s != "" })
-	waitClosed(t, f.redirPort) // the pending link's listener was cancelled
+	f.signOut(t, "10-")
+	f.signInByCode(t, carol, "10-")
 }
 
 // 11. Without a keyring the app still signs in and warns that the session
@@ -385,7 +471,7 @@ func keyringUnavailable(t *testing.T, h *harness) {
 	redirPort := freePort(t)
 	redirect := fmt.Sprintf("http://localhost:%d/authenticate", redirPort)
 	emu := emulator{base: "http://" + demoAddr}
-	stored := h.storedToken(t)
+	stored := h.storedToken(t, demoAccount)
 
 	a := h.launch(t, t, "no-keyring", d, h.demoEnv(d, "unix:path=/nonexistent", demoAddr, redirect))
 	a.waitInboxLine(t, demoAddr)
@@ -406,12 +492,12 @@ func keyringUnavailable(t *testing.T, h *harness) {
 	if !strings.Contains(string(logs), "keyring") {
 		h.fail(t, a, "no keyring warning in the log:\n%s", logs)
 	}
-	if tok := h.storedToken(t); tok != stored {
+	if tok := h.storedToken(t, demoAccount); tok != stored {
 		h.fail(t, a, "the real keyring changed although the app could not reach it")
 	}
 }
 
-// 12. `make run` — the README's first command — starts the app in demo
+// 14. `make run` — the README's first command — starts the app in demo
 // mode with the same install step.
 func makeRun(t *testing.T, h *harness) {
 	d := newAppDirs(t)
@@ -423,9 +509,7 @@ func makeRun(t *testing.T, h *harness) {
 	}
 	// A fresh user: forget the session the earlier steps left in the
 	// keyring (all demo runs share the demo project's entry).
-	if _, errOut, err := h.secretTool(t, "", "clear", "service", keyringService, "username", demoProjectID); err != nil {
-		t.Fatalf("secret-tool clear: %v: %s", err, errOut)
-	}
+	h.clearToken(t, demoAccount)
 	env := h.env(d, h.bus, "STYTCH_REDIRECT_URL="+redirect, "MAGICLINK_ENV_FILE="+envFile)
 	env = append(env, goEnv(t)...)
 	env = append(env, "GOTMPDIR="+t.TempDir()) // go run's binary, removed even if go is killed
@@ -434,6 +518,7 @@ func makeRun(t *testing.T, h *harness) {
 	h.logs = append(h.logs, logFile)
 	lf := createFile(t, logFile)
 	defer lf.Close()
+	h.noWindow(t)
 	cmd := exec.Command("make", "-C", h.root, "run", "RUN_ARGS=--demo-addr "+demoAddr)
 	cmd.Dir = d.work
 	cmd.Env = env
@@ -444,7 +529,7 @@ func makeRun(t *testing.T, h *harness) {
 	// go run links the binary first; allow for a slow machine.
 	win := h.waitTitle(t, a, demo(titleSignIn), 4*time.Minute)
 	t.Logf("make run showed the Sign in window after %s", time.Since(a.started).Round(time.Millisecond))
-	h.screenshot(t, win, "12-make-run")
+	h.screenshot(t, win, "14-make-run")
 	if err := p.stopGroup(15 * time.Second); errors.Is(err, errKilled) {
 		t.Fatalf("make run did not stop on SIGTERM; log tail:\n%s", tail(logFile, 20))
 	}
@@ -476,7 +561,7 @@ func goEnv(t *testing.T) []string {
 	return env
 }
 
-// 13. No magic-link token, session token or one-time code in any log the
+// 15. No magic-link token, session token or one-time code in any log the
 // app wrote.
 func logsHaveNoTokens(t *testing.T, h *harness) {
 	if len(h.secrets) == 0 {
