@@ -121,11 +121,11 @@ func (e *Emulator) recipientLocked(address string, create, pending bool) (*user,
 
 func (e *Emulator) sendMagicLinkLocked(req magicLinkSendRequest, address string, loginMin, signupMin int64,
 	base string, create bool) (sendResponse, func(), *apiError) {
-	loginURL, apiErr := e.resolveRedirect(req.LoginMagicLinkURL, "invalid_login_magic_link_url", req.CodeChallenge)
+	loginURL, apiErr := e.resolveRedirect(req.LoginMagicLinkURL, e.defaultLogin, "invalid_login_magic_link_url", req.CodeChallenge)
 	if apiErr != nil {
 		return sendResponse{}, nil, apiErr
 	}
-	signupURL, apiErr := e.resolveRedirect(req.SignupMagicLinkURL, "invalid_signup_magic_link_url", req.CodeChallenge)
+	signupURL, apiErr := e.resolveRedirect(req.SignupMagicLinkURL, e.defaultSignup, "invalid_signup_magic_link_url", req.CodeChallenge)
 	if apiErr != nil {
 		return sendResponse{}, nil, apiErr
 	}
@@ -190,12 +190,12 @@ func (e *Emulator) createUser(address string, pending bool) *user {
 	return u
 }
 
-// resolveRedirect validates a requested redirect URL (or picks the default)
-// against the allow-list. Callers must hold e.mu.
-func (e *Emulator) resolveRedirect(raw, invalidType, challenge string) (string, *apiError) {
+// resolveRedirect validates a requested redirect URL, or the project's
+// default def when none was requested, against the allow-list. Callers
+// must hold e.mu.
+func (e *Emulator) resolveRedirect(raw, def, invalidType, challenge string) (string, *apiError) {
 	if raw == "" {
-		// The project's default redirect URL; the allow-list always has it.
-		return defaultLoopbackRedirect, nil
+		raw = def
 	}
 	u, err := parseRedirectURL(raw)
 	if err != nil {
