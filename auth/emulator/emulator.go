@@ -6,7 +6,8 @@
 // cmd/stytch-emulator). It speaks the wire format of Stytch's consumer API
 // closely enough for the official stytch-go SDK to decode every response:
 // magic links (login_or_create, send, authenticate, the hosted redirect),
-// email OTPs, sessions (authenticate, revoke, JWKS) and users.
+// email OTPs, sessions (authenticate, revoke, list by user, JWKS) and users
+// (get, update, delete).
 //
 // It also serves Stytch's client API under /sdk/v1, which Stytch's iOS,
 // Android and browser SDKs call with the project's public token, on the

@@ -102,6 +102,14 @@ func send[T any](e *Emulator, locked func() (T, func(), *apiError)) (T, *apiErro
 	return resp, nil
 }
 
+// change runs a locked change of e and saves the state when it succeeded.
+func change[T any](e *Emulator, locked func() (T, *apiError)) (T, *apiError) {
+	return send(e, func() (T, func(), *apiError) {
+		resp, apiErr := locked()
+		return resp, nil, apiErr
+	})
+}
+
 // recipientLocked finds the user for address, creating one when create is
 // set (as login_or_create does), and applies the per-address send limit.
 // It reports whether the user was created. Callers must hold e.mu.
@@ -320,14 +328,7 @@ func (e *Emulator) authenticateMagicLink(req magicLinkAuthRequest) (any, *apiErr
 	if req.Token == "" {
 		return nil, badRequest("token is a required field.")
 	}
-	e.mu.Lock()
-	resp, apiErr := e.authenticateMagicLinkLocked(req, sp)
-	e.mu.Unlock()
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	e.persist()
-	return resp, nil
+	return change(e, func() (any, *apiError) { return e.authenticateMagicLinkLocked(req, sp) })
 }
 
 func (e *Emulator) authenticateMagicLinkLocked(req magicLinkAuthRequest, sp sessionParams) (any, *apiError) {

@@ -177,3 +177,10 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// touchUser, touchSession, touchLink and touchOTP record that a record
+// changed or was deleted. Callers must hold e.mu.
+func (e *Emulator) touchUser(string)    {}
+func (e *Emulator) touchSession(string) {}
+func (e *Emulator) touchLink(string)    {}
+func (e *Emulator) touchOTP(string)     {}
