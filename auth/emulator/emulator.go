@@ -168,8 +168,16 @@ type Emulator struct {
 	latency time.Duration
 	faults  map[string]*fault
 
-	// saveMu serialises writes of the state file.
-	saveMu sync.Mutex
+	// dirty are the records changed since the last persist (guarded by mu).
+	dirty map[journalKey]struct{}
+
+	// saveMu serialises writes of the state file and its journal, and
+	// guards the fields below. It is taken before mu, never after.
+	saveMu        sync.Mutex
+	journalGen    uint64 // generation of the current snapshot and journal
+	journalOK     bool   // the journal exists and matches the snapshot
+	snapshotBytes int64
+	journalBytes  int64
 }
 
 // New returns an Emulator configured by cfg, loading the state file when

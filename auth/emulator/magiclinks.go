@@ -161,6 +161,7 @@ func (e *Emulator) sendMagicLinkLocked(req magicLinkSendRequest, address string,
 		link.Attributes = *req.Attributes
 	}
 	e.links[link.TokenHash] = link
+	e.touchLink(link.TokenHash)
 	q := url.Values{}
 	q.Set("public_token", e.publicToken)
 	q.Set("stytch_token_type", redirectTokenType)
@@ -195,6 +196,7 @@ func (e *Emulator) createUser(address string, pending bool) *user {
 	}
 	e.users[u.ID] = u
 	e.byEmail[address] = u.ID
+	e.touchUser(u.ID)
 	return u
 }
 
@@ -367,6 +369,7 @@ func (e *Emulator) authenticateMagicLinkLocked(req magicLinkAuthRequest, sp sess
 		return nil, apiErr
 	}
 	link.UsedAt = &now
+	e.touchLink(link.TokenHash)
 	return e.completeAuth(u, "magic_link", existing, sp)
 }
 

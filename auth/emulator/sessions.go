@@ -135,6 +135,7 @@ func (e *Emulator) completeAuth(u *user, factorType string, existing *session, s
 	now := e.now()
 	u.Verified = true
 	u.Status = "active"
+	e.touchUser(u.ID)
 	resp := authResponse{
 		RequestID:  e.newRequestID(),
 		StatusCode: http.StatusOK,
@@ -156,6 +157,7 @@ func (e *Emulator) completeAuth(u *user, factorType string, existing *session, s
 		e.byToken[s.TokenHash] = s.ID
 	}
 	if s != nil {
+		e.touchSession(s.ID)
 		s.LastAccessedAt = now
 		if sp.Minutes > 0 {
 			s.ExpiresAt = now.Add(time.Duration(sp.Minutes) * time.Minute)
@@ -244,6 +246,7 @@ func (e *Emulator) authenticateSessionLocked(sp sessionParams) (sessionAuthRespo
 		return sessionAuthResponse{}, apiErr
 	}
 	now := e.now()
+	e.touchSession(s.ID)
 	s.LastAccessedAt = now
 	if sp.Minutes > 0 {
 		s.ExpiresAt = now.Add(time.Duration(sp.Minutes) * time.Minute)
@@ -317,6 +320,7 @@ func (e *Emulator) revoke(findLocked func() (*session, *apiError)) (any, *apiErr
 	if apiErr == nil && s.RevokedAt == nil {
 		now := e.now()
 		s.RevokedAt = &now
+		e.touchSession(s.ID)
 	}
 	e.mu.Unlock()
 	if apiErr != nil {

@@ -21,6 +21,10 @@ type stateFile struct {
 	Sessions   []*session   `json:"sessions"`
 	MagicLinks []*magicLink `json:"magic_links"`
 	OTPs       []*otpCode   `json:"otps"`
+	// JournalGen names the journal that holds the changes made after this
+	// snapshot: only a journal whose header has the same generation is
+	// replayed. 0 (files from before the journal existed): none.
+	JournalGen uint64 `json:"journal_gen,omitempty"`
 }
 
 type stateKey struct {
@@ -79,33 +83,107 @@ func (e *Emulator) loadState() error {
 			e.otps[o.MethodID] = o
 		}
 	}
-	return nil
+	e.journalGen = st.JournalGen
+	return e.replayJournal(st.JournalGen)
 }
 
-// SaveState writes the state file now (atomically, mode 0600). It is a
-// no-op without Config.StatePath. The emulator also saves after every
-// change and Server.Close saves at shutdown.
+// SaveState writes the whole state file now (atomically, mode 0600) and
+// starts a new, empty journal. It is a no-op without Config.StatePath. The
+// emulator also journals every change as it is made (see persist), and
+// Server.Close saves at shutdown.
 func (e *Emulator) SaveState() error {
 	if e.statePath == "" {
 		return nil
 	}
 	e.saveMu.Lock()
 	defer e.saveMu.Unlock()
-	data, err := e.marshalState()
+	return e.compactLocked()
+}
+
+// compactLocked writes a snapshot of the whole state that names a new
+// journal generation, then replaces the journal with an empty one of that
+// generation. A crash between the two leaves a journal of the old
+// generation, which loadState ignores: the snapshot already holds all of
+// it. Callers must hold e.saveMu.
+func (e *Emulator) compactLocked() error {
+	gen := e.journalGen + 1
+	data, err := e.marshalState(gen)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(e.statePath, data)
+	if err := writeFileAtomic(e.statePath, data); err != nil {
+		e.journalOK = false // the changes just dropped are only in memory
+		return err
+	}
+	e.journalGen = gen
+	header, _ := json.Marshal(journalHeader{Journal: journalMagic, Gen: gen})
+	if err := writeFileAtomic(e.journalPath(), append(header, '\n')); err != nil {
+		e.journalOK = false // the next change writes a snapshot instead
+		return err
+	}
+	e.journalOK = true
+	e.snapshotBytes, e.journalBytes = int64(len(data)), 0
+	return nil
 }
 
-// persist saves state after a change, logging (not returning) failures.
+// persist makes the changes recorded since the last call durable before
+// the request that made them is answered: it appends one journal line per
+// changed record (its whole new value, or null once deleted) and fsyncs
+// the journal, so a change costs O(changed data), not O(state). The first
+// change after start without a snapshot, and any change that finds the
+// journal N times larger than the snapshot, writes a new snapshot instead.
+// Failures are logged, not returned, as the state file is a convenience.
 func (e *Emulator) persist() {
-	if err := e.SaveState(); err != nil {
+	if e.statePath == "" {
+		return
+	}
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	if err := e.persistLocked(); err != nil {
 		e.log.Warn("emulator: could not save state", "error", err)
 	}
 }
 
-func (e *Emulator) marshalState() ([]byte, error) {
+// compactFactor and compactMinBytes decide when the journal is folded into
+// a new snapshot: once it is compactFactor times the snapshot's size and
+// at least compactMinBytes long. Writing a snapshot then costs about as
+// much as the last compactFactor snapshots' worth of changes did, so the
+// cost per change stays flat on average.
+var (
+	compactFactor   int64 = 4
+	compactMinBytes int64 = 256 << 10
+)
+
+// persistLocked is persist. Callers must hold e.saveMu.
+func (e *Emulator) persistLocked() error {
+	if !e.journalOK {
+		return e.compactLocked()
+	}
+	e.mu.Lock()
+	lines, err := e.takeJournalLocked()
+	e.mu.Unlock()
+	if err != nil || len(lines) == 0 {
+		return err
+	}
+	if err := appendSync(e.journalPath(), lines); err != nil {
+		// The journal may now end in a partial line: start over from a
+		// snapshot, which holds everything.
+		e.journalOK = false
+		return errors.Join(err, e.compactLocked())
+	}
+	e.journalBytes += int64(len(lines))
+	if e.journalBytes >= compactFactor*e.snapshotBytes && e.journalBytes >= compactMinBytes {
+		return e.compactLocked()
+	}
+	return nil
+}
+
+func (e *Emulator) journalPath() string { return e.statePath + ".journal" }
+
+// marshalState encodes the whole state as a snapshot naming journal
+// generation gen. The changes recorded for the journal are in it, so they
+// are dropped.
+func (e *Emulator) marshalState(gen uint64) ([]byte, error) {
 	key, err := e.signingKey()
 	if err != nil {
 		return nil, err
@@ -124,7 +202,9 @@ func (e *Emulator) marshalState() ([]byte, error) {
 		Sessions:   make([]*session, 0, len(e.sessions)),
 		MagicLinks: make([]*magicLink, 0, len(e.links)),
 		OTPs:       make([]*otpCode, 0, len(e.otps)),
+		JournalGen: gen,
 	}
+	clear(e.dirty)
 	for _, u := range e.users {
 		st.Users = append(st.Users, u)
 	}
@@ -161,16 +241,8 @@ func writeFileAtomic(path string, data []byte) error {
 		_ = tmp.Close()
 		return fmt.Errorf("emulator: chmod state file: %w", err)
 	}
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("emulator: write state file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("emulator: sync state file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("emulator: close state file: %w", err)
+	if err := writeSyncClose(tmp, data, "state file"); err != nil {
+		return err
 	}
 	if err := os.Rename(tmpName, path); err != nil {
 		return fmt.Errorf("emulator: replace state file: %w", err)
@@ -178,9 +250,19 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// touchUser, touchSession, touchLink and touchOTP record that a record
-// changed or was deleted. Callers must hold e.mu.
-func (e *Emulator) touchUser(string)    {}
-func (e *Emulator) touchSession(string) {}
-func (e *Emulator) touchLink(string)    {}
-func (e *Emulator) touchOTP(string)     {}
+// writeSyncClose writes data to f, fsyncs and closes it; what names the
+// file in errors.
+func writeSyncClose(f *os.File, data []byte, what string) error {
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("emulator: write %s: %w", what, err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("emulator: sync %s: %w", what, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("emulator: close %s: %w", what, err)
+	}
+	return nil
+}
