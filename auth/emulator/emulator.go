@@ -104,9 +104,11 @@ type Config struct {
 	// OutboxDir, when set, receives each email as a .eml file (mode 0600,
 	// directory 0700). Default: none.
 	OutboxDir string
-	// StatePath, when set, is a JSON file that state is loaded from at New and
-	// saved to after every change and at Close (temp file + rename, mode
-	// 0600). Session and magic-link tokens and OTP codes are stored as
+	// StatePath, when set, is a JSON file that state is loaded from at New
+	// and kept in: a snapshot (written atomically at New, SaveState and
+	// Close) plus an append-only journal, StatePath + ".journal", that every
+	// change is appended and fsynced to before it is answered; both mode
+	// 0600. Session and magic-link tokens and OTP codes are stored as
 	// SHA-256 hashes only. Default: state lives in memory only.
 	StatePath string
 	// RateLimit enables the per-address send limit: at most 5 emails per
