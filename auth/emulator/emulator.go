@@ -104,12 +104,12 @@ type Config struct {
 	// OutboxDir, when set, receives each email as a .eml file (mode 0600,
 	// directory 0700). Default: none.
 	OutboxDir string
-	// StatePath, when set, is a JSON file that state is loaded from at New
-	// and kept in: a snapshot (written atomically at New, SaveState and
-	// Close) plus an append-only journal, StatePath + ".journal", that every
-	// change is appended and fsynced to before it is answered; both mode
-	// 0600. Session and magic-link tokens and OTP codes are stored as
-	// SHA-256 hashes only. Default: state lives in memory only.
+	// StatePath, when set, is a file that state is loaded from at New and
+	// kept in (mode 0600): a JSON snapshot, rewritten atomically at New,
+	// SaveState and Close, followed by a journal that every change is
+	// appended and fsynced to before it is answered. Session and
+	// magic-link tokens and OTP codes are stored as SHA-256 hashes only.
+	// Default: state lives in memory only.
 	StatePath string
 	// RateLimit enables the per-address send limit: at most 5 emails per
 	// address per rolling minute, then 429 too_many_requests. Default: off.
@@ -176,8 +176,7 @@ type Emulator struct {
 	// saveMu serialises writes of the state file and its journal, and
 	// guards the fields below. It is taken before mu, never after.
 	saveMu        sync.Mutex
-	journalGen    uint64 // generation of the current snapshot and journal
-	journalOK     bool   // the journal exists and matches the snapshot
+	journalOK     bool // the state file holds a snapshot changes may be appended to
 	snapshotBytes int64
 	journalBytes  int64
 }

@@ -3,26 +3,17 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 )
 
-// The journal (Config.StatePath + ".journal") holds the changes made since
-// the snapshot in Config.StatePath was written: a header line, then one
-// JSON line per changed record with the record's whole new value, or null
-// once it was deleted. Replaying the lines in order over the snapshot gives
-// the current state. Like the snapshot, it is mode 0600 and holds tokens
-// and codes only as SHA-256 hashes.
-
-// journalMagic marks the header line of a journal.
-const journalMagic = "stytch-emulator-journal"
-
-type journalHeader struct {
-	Journal string `json:"journal"`
-	Gen     uint64 `json:"gen"`
-}
+// The journal is the tail of the state file (Config.StatePath): after the
+// snapshot, one JSON line per changed record with the record's whole new
+// value, or null once it was deleted. Replaying the lines in order over the
+// snapshot gives the current state. Snapshot and journal being one file,
+// a compaction replaces both at once (temp file + rename), and a copy of
+// the file is a copy of the whole state. Tokens and codes appear only as
+// SHA-256 hashes, as in the snapshot.
 
 // Record kinds.
 const (
@@ -116,32 +107,15 @@ func appendSync(path string, data []byte) error {
 	return writeSyncClose(f, data, "state journal")
 }
 
-// replayJournal applies the journal of generation gen, if there is one, to
-// the state just loaded from the snapshot. A journal of another generation
-// is left from before the snapshot was written and is ignored. A last line
-// cut short (a crash while appending, before the change was acknowledged)
-// is ignored too; any other bad line is an error. Called by New before e is
-// shared.
-func (e *Emulator) replayJournal(gen uint64) error {
-	data, err := os.ReadFile(e.journalPath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("emulator: read state journal: %w", err)
-	}
-	lines := bytes.Split(data, []byte("\n"))
-	var h journalHeader
-	if err := json.Unmarshal(lines[0], &h); err != nil || h.Journal != journalMagic {
-		return fmt.Errorf("emulator: state journal %s has no valid header", e.journalPath())
-	}
-	if gen == 0 || h.Gen != gen {
-		return nil
-	}
-	for i, line := range lines[1:] {
-		last := i == len(lines)-2
-		if len(line) == 0 && last {
-			break
+// replayJournal applies the journal (the state file after its snapshot) to
+// the state just loaded from the snapshot. A last line cut short (a crash
+// while appending, before the change was acknowledged) is ignored; any
+// other bad line is an error. Called by New before e is shared.
+func (e *Emulator) replayJournal(journal []byte) error {
+	lines := bytes.Split(journal, []byte("\n"))
+	for i, line := range lines {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
 		}
 		var r journalRecord
 		err := json.Unmarshal(line, &r)
@@ -149,10 +123,10 @@ func (e *Emulator) replayJournal(gen uint64) error {
 			err = e.applyRecord(r)
 		}
 		if err != nil {
-			if last {
-				break // cut short by a crash
+			if i == len(lines)-1 {
+				break // no newline yet: cut short by a crash
 			}
-			return fmt.Errorf("emulator: state journal %s, line %d: %v", e.journalPath(), i+2, err)
+			return fmt.Errorf("emulator: state file %s: journal entry %d: %v", e.statePath, i+1, err)
 		}
 	}
 	return nil

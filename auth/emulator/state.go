@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,10 +22,6 @@ type stateFile struct {
 	Sessions   []*session   `json:"sessions"`
 	MagicLinks []*magicLink `json:"magic_links"`
 	OTPs       []*otpCode   `json:"otps"`
-	// JournalGen names the journal that holds the changes made after this
-	// snapshot: only a journal whose header has the same generation is
-	// replayed. 0 (files from before the journal existed): none.
-	JournalGen uint64 `json:"journal_gen,omitempty"`
 }
 
 type stateKey struct {
@@ -42,8 +39,11 @@ func (e *Emulator) loadState() error {
 	if err != nil {
 		return fmt.Errorf("emulator: read state file: %w", err)
 	}
+	// The file is a snapshot (one JSON object) followed by the journal of
+	// the changes made since it was written (one JSON line per change).
 	var st stateFile
-	if err := json.Unmarshal(data, &st); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&st); err != nil {
 		return fmt.Errorf("emulator: parse state file %s: %w", e.statePath, err)
 	}
 	if st.Version != stateVersion {
@@ -83,14 +83,13 @@ func (e *Emulator) loadState() error {
 			e.otps[o.MethodID] = o
 		}
 	}
-	e.journalGen = st.JournalGen
-	return e.replayJournal(st.JournalGen)
+	return e.replayJournal(data[dec.InputOffset():])
 }
 
-// SaveState writes the whole state file now (atomically, mode 0600) and
-// starts a new, empty journal. It is a no-op without Config.StatePath. The
-// emulator also journals every change as it is made (see persist), and
-// Server.Close saves at shutdown.
+// SaveState rewrites the state file now as a snapshot of the whole state
+// (atomically, mode 0600), folding its journal in. It is a no-op without
+// Config.StatePath. The emulator also journals every change as it is made
+// (see persist), and Server.Close saves at shutdown.
 func (e *Emulator) SaveState() error {
 	if e.statePath == "" {
 		return nil
@@ -100,25 +99,15 @@ func (e *Emulator) SaveState() error {
 	return e.compactLocked()
 }
 
-// compactLocked writes a snapshot of the whole state that names a new
-// journal generation, then replaces the journal with an empty one of that
-// generation. A crash between the two leaves a journal of the old
-// generation, which loadState ignores: the snapshot already holds all of
-// it. Callers must hold e.saveMu.
+// compactLocked replaces the state file, atomically, by a snapshot of the
+// whole state with an empty journal. Callers must hold e.saveMu.
 func (e *Emulator) compactLocked() error {
-	gen := e.journalGen + 1
-	data, err := e.marshalState(gen)
+	data, err := e.marshalState()
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(e.statePath, data); err != nil {
-		e.journalOK = false // the changes just dropped are only in memory
-		return err
-	}
-	e.journalGen = gen
-	header, _ := json.Marshal(journalHeader{Journal: journalMagic, Gen: gen})
-	if err := writeFileAtomic(e.journalPath(), append(header, '\n')); err != nil {
-		e.journalOK = false // the next change writes a snapshot instead
+	if err := writeFileAtomic(e.statePath, append(data, '\n')); err != nil {
+		e.journalOK = false // the changes just folded in are only in memory
 		return err
 	}
 	e.journalOK = true
@@ -128,10 +117,11 @@ func (e *Emulator) compactLocked() error {
 
 // persist makes the changes recorded since the last call durable before
 // the request that made them is answered: it appends one journal line per
-// changed record (its whole new value, or null once deleted) and fsyncs
-// the journal, so a change costs O(changed data), not O(state). The first
-// change after start without a snapshot, and any change that finds the
-// journal N times larger than the snapshot, writes a new snapshot instead.
+// changed record (its whole new value, or null once deleted) to the state
+// file and fsyncs it, so a change costs O(changed data), not O(state). The
+// first change after a start that wrote no snapshot, and any change that
+// finds the journal compactFactor times larger than the snapshot, rewrites
+// the file as a new snapshot instead.
 // Failures are logged, not returned, as the state file is a convenience.
 func (e *Emulator) persist() {
 	if e.statePath == "" {
@@ -165,7 +155,7 @@ func (e *Emulator) persistLocked() error {
 	if err != nil || len(lines) == 0 {
 		return err
 	}
-	if err := appendSync(e.journalPath(), lines); err != nil {
+	if err := appendSync(e.statePath, lines); err != nil {
 		// The journal may now end in a partial line: start over from a
 		// snapshot, which holds everything.
 		e.journalOK = false
@@ -178,12 +168,9 @@ func (e *Emulator) persistLocked() error {
 	return nil
 }
 
-func (e *Emulator) journalPath() string { return e.statePath + ".journal" }
-
-// marshalState encodes the whole state as a snapshot naming journal
-// generation gen. The changes recorded for the journal are in it, so they
-// are dropped.
-func (e *Emulator) marshalState(gen uint64) ([]byte, error) {
+// marshalState encodes the whole state as a snapshot. The changes recorded
+// for the journal are in it, so they are dropped.
+func (e *Emulator) marshalState() ([]byte, error) {
 	key, err := e.signingKey()
 	if err != nil {
 		return nil, err
@@ -202,7 +189,6 @@ func (e *Emulator) marshalState(gen uint64) ([]byte, error) {
 		Sessions:   make([]*session, 0, len(e.sessions)),
 		MagicLinks: make([]*magicLink, 0, len(e.links)),
 		OTPs:       make([]*otpCode, 0, len(e.otps)),
-		JournalGen: gen,
 	}
 	clear(e.dirty)
 	for _, u := range e.users {

@@ -101,7 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.defaultSignup, "default-signup-redirect-url", "",
 		"the dashboard's default signup redirect `URL`, used when a send names none; must be on the allow-list (default http://localhost:3000/authenticate)")
 	fs.StringVar(&o.outboxDir, "outbox-dir", "", "also write each email as a .eml file into this `directory`")
-	fs.StringVar(&o.statePath, "state", "", "keep users, sessions and the signing key in this JSON `file` across restarts (changes are journaled to file.journal)")
+	fs.StringVar(&o.statePath, "state", "", "keep users, sessions and the signing key in this `file` across restarts (a JSON snapshot plus a journal of later changes)")
 	fs.BoolVar(&o.rateLimit, "rate-limit", true, "limit sends to 5 emails per address per minute (-rate-limit=false for tests)")
 	fs.DurationVar(&o.latency, "latency", 0, "add this `duration` to every /v1/ request")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback -addr (the /dev/ routes have no authentication)")
