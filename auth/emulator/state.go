@@ -152,8 +152,12 @@ func (e *Emulator) persistLocked() error {
 	e.mu.Lock()
 	lines, err := e.takeJournalLocked()
 	e.mu.Unlock()
-	if err != nil || len(lines) == 0 {
+	if err != nil {
+		e.journalOK = false // the next change writes a snapshot instead
 		return err
+	}
+	if len(lines) == 0 {
+		return nil
 	}
 	if err := appendSync(e.statePath, lines); err != nil {
 		// The journal may now end in a partial line: start over from a
