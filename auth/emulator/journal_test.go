@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -232,5 +233,38 @@ func TestOldStateFileLoads(t *testing.T) {
 	emu2, err := New(Config{StatePath: path, SigningKey: testKey})
 	if err != nil || stateDump(t, emu2) != want {
 		t.Fatalf("after the first change: %v", err)
+	}
+}
+
+// TestJournalConcurrent: changes made at the same time from many clients
+// are all journaled, in an order that replays to the same state.
+func TestJournalConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	emu, err := New(Config{StatePath: path, SigningKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newEnvWith(t, emu)
+	done := make(chan struct{})
+	for g := range 6 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			address := "c" + strconv.Itoa(g) + "@example.com"
+			for range 4 {
+				token, _, _ := env.signIn(address)
+				if _, err := env.client.Sessions.Authenticate(context.Background(),
+					&sessions.AuthenticateParams{SessionToken: token, SessionDurationMinutes: 30}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	for range 6 {
+		<-done
+	}
+	want := stateDump(t, emu)
+	emu2, err := New(Config{StatePath: path, SigningKey: testKey})
+	if err != nil || stateDump(t, emu2) != want {
+		t.Fatalf("after concurrent changes: %v", err)
 	}
 }
