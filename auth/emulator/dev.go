@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"mime"
 	"net"
@@ -32,14 +33,20 @@ func (e *Emulator) serveDev(w http.ResponseWriter, r *http.Request, p string) {
 		"/dev/clock":    {http.MethodPost, e.devClock},
 		"/dev/faults":   {http.MethodPost, e.devFaults},
 		"/dev/sdk":      {http.MethodGet, e.devSDK},
+		"/dev/project":  {http.MethodGet, e.devProject},
+	}
+	// GET shows the settings, POST changes them.
+	updates := map[string]func(http.ResponseWriter, *http.Request){
+		"/dev/sdk":     e.devSDKUpdate,
+		"/dev/project": e.devProjectUpdate,
 	}
 	rt, ok := routes[p]
 	if !ok {
 		e.writeError(w, errRouteNotFound())
 		return
 	}
-	if p == "/dev/sdk" && r.Method == http.MethodPost {
-		rt = route{http.MethodPost, e.devSDKUpdate} // GET shows, POST changes
+	if fn := updates[p]; fn != nil && r.Method == http.MethodPost {
+		rt = route{http.MethodPost, fn}
 	}
 	if r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead) {
 		e.writeError(w, errMethodNotAllowed())
@@ -184,24 +191,64 @@ type sdkSettingsPatch struct {
 }
 
 func (e *Emulator) devSDKUpdate(w http.ResponseWriter, r *http.Request) {
-	var p sdkSettingsPatch
+	devUpdate(e, w, r, func(p *sdkSettingsPatch) error {
+		return e.updateSDKSettings(func(s *SDKSettings) {
+			setIf(&s.AppIDs, p.AppIDs)
+			setIf(&s.Domains, p.Domains)
+			setIf(&s.Disabled, p.Disabled)
+			setIf(&s.PKCERequired, p.PKCERequired)
+			setIf(&s.Captcha, p.Captcha)
+			setIf(&s.DFP, p.DFP)
+		})
+	}, e.devSDK)
+}
+
+// devUpdate is a settings POST under /dev/: it decodes the patch, applies
+// it (an error is a 400 bad_request) and answers with show.
+func devUpdate[P any](e *Emulator, w http.ResponseWriter, r *http.Request, apply func(*P) error,
+	show func(http.ResponseWriter, *http.Request)) {
+	var p P
 	if apiErr := decodeBody(r, &p); apiErr != nil {
 		e.writeError(w, apiErr)
 		return
 	}
-	err := e.updateSDKSettings(func(s *SDKSettings) {
-		setIf(&s.AppIDs, p.AppIDs)
-		setIf(&s.Domains, p.Domains)
-		setIf(&s.Disabled, p.Disabled)
-		setIf(&s.PKCERequired, p.PKCERequired)
-		setIf(&s.Captcha, p.Captcha)
-		setIf(&s.DFP, p.DFP)
-	})
-	if err != nil {
+	if err := apply(&p); err != nil {
 		e.writeError(w, badRequest("%s", strings.TrimPrefix(err.Error(), "emulator: ")))
 		return
 	}
-	e.devSDK(w, r)
+	show(w, r)
+}
+
+// projectSettingsResponse is the body of /dev/project.
+type projectSettingsResponse struct {
+	RedirectSettings
+	StatusCode int `json:"status_code"`
+}
+
+func (e *Emulator) devProject(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, projectSettingsResponse{RedirectSettings: e.RedirectSettings(), StatusCode: http.StatusOK})
+}
+
+// projectSettingsPatch is the body of POST /dev/project: redirect_urls are
+// added to the allow-list, then the defaults given replace the current ones.
+type projectSettingsPatch struct {
+	RedirectURLs             []string `json:"redirect_urls"`
+	DefaultLoginRedirectURL  string   `json:"default_login_redirect_url"`
+	DefaultSignupRedirectURL string   `json:"default_signup_redirect_url"`
+}
+
+func (e *Emulator) devProjectUpdate(w http.ResponseWriter, r *http.Request) {
+	devUpdate(e, w, r, func(p *projectSettingsPatch) error {
+		for _, u := range p.RedirectURLs {
+			if _, err := allowListKey(u); err != nil {
+				return fmt.Errorf("invalid redirect URL %q: %w", u, err)
+			}
+		}
+		for _, u := range p.RedirectURLs {
+			_ = e.addRedirect(u) // validated above
+		}
+		return e.SetDefaultRedirectURLs(p.DefaultLoginRedirectURL, p.DefaultSignupRedirectURL)
+	}, e.devProject)
 }
 
 // setIf sets *dst to *src when src is not nil.

@@ -6,7 +6,8 @@
 // cmd/stytch-emulator). It speaks the wire format of Stytch's consumer API
 // closely enough for the official stytch-go SDK to decode every response:
 // magic links (login_or_create, send, authenticate, the hosted redirect),
-// email OTPs, sessions (authenticate, revoke, JWKS) and users.
+// email OTPs, sessions (authenticate, revoke, list by user, JWKS) and users
+// (get, update, delete).
 //
 // It also serves Stytch's client API under /sdk/v1, which Stytch's iOS,
 // Android and browser SDKs call with the project's public token, on the
@@ -15,7 +16,7 @@
 // ids and domains, disabled products, PKCE, captcha, DFP) are SDKSettings.
 //
 // The routes under /dev/ (outbox, inbox page, sessions, clock, fault
-// injection and SDK settings) exist only on this emulator, never on Stytch. They have no
+// injection, SDK and project settings) exist only on this emulator, never on Stytch. They have no
 // authentication: the emulator is meant to listen on loopback only.
 package emulator
 
@@ -91,13 +92,24 @@ type Config struct {
 	// "http://127.0.0.1:*/callback"). Queries on requested URLs are ignored
 	// when matching and kept when redirecting.
 	RedirectURLs []string
+	// DefaultLoginRedirectURL and DefaultSignupRedirectURL are the
+	// dashboard's default redirect URLs: a login_or_create or send that
+	// names no login_magic_link_url (signup_magic_link_url) uses them. Each
+	// must be on the allow-list (RedirectURLs or a built-in entry) and may
+	// not contain "*", as in the dashboard, where a default is one of the
+	// listed URLs. Default: http://localhost:3000/authenticate. They can be
+	// changed later with SetDefaultRedirectURLs or POST /dev/project.
+	DefaultLoginRedirectURL  string
+	DefaultSignupRedirectURL string
 	// OutboxDir, when set, receives each email as a .eml file (mode 0600,
 	// directory 0700). Default: none.
 	OutboxDir string
-	// StatePath, when set, is a JSON file that state is loaded from at New and
-	// saved to after every change and at Close (temp file + rename, mode
-	// 0600). Session and magic-link tokens and OTP codes are stored as
-	// SHA-256 hashes only. Default: state lives in memory only.
+	// StatePath, when set, is a file that state is loaded from at New and
+	// kept in (mode 0600): a JSON snapshot, rewritten atomically at New,
+	// SaveState and Close, followed by a journal that every change is
+	// appended and fsynced to before it is answered. Session and
+	// magic-link tokens and OTP codes are stored as SHA-256 hashes only.
+	// Default: state lives in memory only.
 	StatePath string
 	// RateLimit enables the per-address send limit: at most 5 emails per
 	// address per rolling minute, then 429 too_many_requests. Default: off.
@@ -135,15 +147,18 @@ type Emulator struct {
 	mu          sync.Mutex
 	clockOffset time.Duration
 	redirects   []string
-	users       map[string]*user      // by user id
-	byEmail     map[string]string     // normalized address -> user id
-	sessions    map[string]*session   // by session id
-	byToken     map[string]string     // session token hash -> session id
-	links       map[string]*magicLink // token hash -> link
-	otps        map[string]*otpCode   // method (email) id -> pending code
-	sends       map[string][]time.Time
-	outbox      []Message
-	sdk         SDKSettings // the dashboard's Frontend SDK settings
+	// defaultLogin and defaultSignup are the default redirect URLs.
+	defaultLogin  string
+	defaultSignup string
+	users         map[string]*user      // by user id
+	byEmail       map[string]string     // normalized address -> user id
+	sessions      map[string]*session   // by session id
+	byToken       map[string]string     // session token hash -> session id
+	links         map[string]*magicLink // token hash -> link
+	otps          map[string]*otpCode   // method (email) id -> pending code
+	sends         map[string][]time.Time
+	outbox        []Message
+	sdk           SDKSettings // the dashboard's Frontend SDK settings
 	// key signs session JWTs. It is written once, before keyReady is
 	// closed, and read only through signingKey.
 	key      *signingKey
@@ -155,33 +170,42 @@ type Emulator struct {
 	latency time.Duration
 	faults  map[string]*fault
 
-	// saveMu serialises writes of the state file.
-	saveMu sync.Mutex
+	// dirty are the records changed since the last persist (guarded by mu).
+	dirty map[journalKey]struct{}
+
+	// saveMu serialises writes of the state file and its journal, and
+	// guards the fields below. It is taken before mu, never after.
+	saveMu        sync.Mutex
+	journalOK     bool // the state file holds a snapshot changes may be appended to
+	snapshotBytes int64
+	journalBytes  int64
 }
 
 // New returns an Emulator configured by cfg, loading the state file when
 // one is configured and exists.
 func New(cfg Config) (*Emulator, error) {
 	e := &Emulator{
-		projectID:   cfg.ProjectID,
-		secret:      cfg.Secret,
-		publicToken: cfg.PublicToken,
-		outboxDir:   cfg.OutboxDir,
-		statePath:   cfg.StatePath,
-		logLinks:    cfg.LogLinks,
-		rateLimit:   cfg.RateLimit,
-		log:         cfg.Logger,
-		baseNow:     cfg.Now,
-		latency:     cfg.Latency,
-		redirects:   []string{defaultLoopbackRedirect, defaultIPRedirect},
-		users:       map[string]*user{},
-		byEmail:     map[string]string{},
-		sessions:    map[string]*session{},
-		byToken:     map[string]string{},
-		links:       map[string]*magicLink{},
-		otps:        map[string]*otpCode{},
-		sends:       map[string][]time.Time{},
-		faults:      map[string]*fault{},
+		projectID:     cfg.ProjectID,
+		secret:        cfg.Secret,
+		publicToken:   cfg.PublicToken,
+		outboxDir:     cfg.OutboxDir,
+		statePath:     cfg.StatePath,
+		logLinks:      cfg.LogLinks,
+		rateLimit:     cfg.RateLimit,
+		log:           cfg.Logger,
+		baseNow:       cfg.Now,
+		latency:       cfg.Latency,
+		redirects:     []string{defaultLoopbackRedirect, defaultIPRedirect},
+		defaultLogin:  defaultLoopbackRedirect,
+		defaultSignup: defaultLoopbackRedirect,
+		users:         map[string]*user{},
+		byEmail:       map[string]string{},
+		sessions:      map[string]*session{},
+		byToken:       map[string]string{},
+		links:         map[string]*magicLink{},
+		otps:          map[string]*otpCode{},
+		sends:         map[string][]time.Time{},
+		faults:        map[string]*fault{},
 	}
 	if e.projectID == "" {
 		e.projectID = DefaultProjectID
@@ -217,6 +241,9 @@ func New(cfg Config) (*Emulator, error) {
 		if err := e.addRedirect(u); err != nil {
 			return nil, err
 		}
+	}
+	if err := e.SetDefaultRedirectURLs(cfg.DefaultLoginRedirectURL, cfg.DefaultSignupRedirectURL); err != nil {
+		return nil, err
 	}
 	if e.statePath != "" {
 		if err := e.loadState(); err != nil {
@@ -295,6 +322,56 @@ func (e *Emulator) addRedirect(raw string) error {
 	}
 	e.redirects = append(e.redirects, key)
 	return nil
+}
+
+// SetDefaultRedirectURLs sets the default login and signup redirect URLs
+// (see Config.DefaultLoginRedirectURL); "" keeps the current one. A URL
+// that is malformed, contains "*" or is not on the allow-list is an error
+// and changes nothing.
+func (e *Emulator) SetDefaultRedirectURLs(login, signup string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, raw := range []string{login, signup} {
+		if raw == "" {
+			continue
+		}
+		u, err := parseRedirectURL(raw)
+		if err != nil || strings.Contains(raw, "*") {
+			return fmt.Errorf("emulator: invalid default redirect URL %q", raw)
+		}
+		if !e.redirectAllowed(u) {
+			return fmt.Errorf("emulator: default redirect URL %q is not on the redirect allow-list (add it with -redirect-url / Config.RedirectURLs)", raw)
+		}
+	}
+	if login != "" {
+		e.defaultLogin = login
+	}
+	if signup != "" {
+		e.defaultSignup = signup
+	}
+	return nil
+}
+
+// RedirectSettings are the project's redirect URL settings: the allow-list
+// and the default login and signup redirect URLs.
+type RedirectSettings struct {
+	// RedirectURLs is the allow-list, built-in entries first.
+	RedirectURLs []string `json:"redirect_urls"`
+	// DefaultLoginRedirectURL is used by a login link that names no URL.
+	DefaultLoginRedirectURL string `json:"default_login_redirect_url"`
+	// DefaultSignupRedirectURL is used by a signup link that names no URL.
+	DefaultSignupRedirectURL string `json:"default_signup_redirect_url"`
+}
+
+// RedirectSettings returns the allow-list and the default redirect URLs.
+func (e *Emulator) RedirectSettings() RedirectSettings {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return RedirectSettings{
+		RedirectURLs:             append([]string(nil), e.redirects...),
+		DefaultLoginRedirectURL:  e.defaultLogin,
+		DefaultSignupRedirectURL: e.defaultSignup,
+	}
 }
 
 // Advance moves the emulator's clock forward by d, so links, codes,

@@ -102,6 +102,14 @@ func send[T any](e *Emulator, locked func() (T, func(), *apiError)) (T, *apiErro
 	return resp, nil
 }
 
+// change runs a locked change of e and saves the state when it succeeded.
+func change[T any](e *Emulator, locked func() (T, *apiError)) (T, *apiError) {
+	return send(e, func() (T, func(), *apiError) {
+		resp, apiErr := locked()
+		return resp, nil, apiErr
+	})
+}
+
 // recipientLocked finds the user for address, creating one when create is
 // set (as login_or_create does), and applies the per-address send limit.
 // It reports whether the user was created. Callers must hold e.mu.
@@ -121,11 +129,11 @@ func (e *Emulator) recipientLocked(address string, create, pending bool) (*user,
 
 func (e *Emulator) sendMagicLinkLocked(req magicLinkSendRequest, address string, loginMin, signupMin int64,
 	base string, create bool) (sendResponse, func(), *apiError) {
-	loginURL, apiErr := e.resolveRedirect(req.LoginMagicLinkURL, "invalid_login_magic_link_url", req.CodeChallenge)
+	loginURL, apiErr := e.resolveRedirect(req.LoginMagicLinkURL, e.defaultLogin, "invalid_login_magic_link_url", req.CodeChallenge)
 	if apiErr != nil {
 		return sendResponse{}, nil, apiErr
 	}
-	signupURL, apiErr := e.resolveRedirect(req.SignupMagicLinkURL, "invalid_signup_magic_link_url", req.CodeChallenge)
+	signupURL, apiErr := e.resolveRedirect(req.SignupMagicLinkURL, e.defaultSignup, "invalid_signup_magic_link_url", req.CodeChallenge)
 	if apiErr != nil {
 		return sendResponse{}, nil, apiErr
 	}
@@ -153,6 +161,7 @@ func (e *Emulator) sendMagicLinkLocked(req magicLinkSendRequest, address string,
 		link.Attributes = *req.Attributes
 	}
 	e.links[link.TokenHash] = link
+	e.touchLink(link.TokenHash)
 	q := url.Values{}
 	q.Set("public_token", e.publicToken)
 	q.Set("stytch_token_type", redirectTokenType)
@@ -187,15 +196,16 @@ func (e *Emulator) createUser(address string, pending bool) *user {
 	}
 	e.users[u.ID] = u
 	e.byEmail[address] = u.ID
+	e.touchUser(u.ID)
 	return u
 }
 
-// resolveRedirect validates a requested redirect URL (or picks the default)
-// against the allow-list. Callers must hold e.mu.
-func (e *Emulator) resolveRedirect(raw, invalidType, challenge string) (string, *apiError) {
+// resolveRedirect validates a requested redirect URL, or the project's
+// default def when none was requested, against the allow-list. Callers
+// must hold e.mu.
+func (e *Emulator) resolveRedirect(raw, def, invalidType, challenge string) (string, *apiError) {
 	if raw == "" {
-		// The project's default redirect URL; the allow-list always has it.
-		return defaultLoopbackRedirect, nil
+		raw = def
 	}
 	u, err := parseRedirectURL(raw)
 	if err != nil {
@@ -320,14 +330,7 @@ func (e *Emulator) authenticateMagicLink(req magicLinkAuthRequest) (any, *apiErr
 	if req.Token == "" {
 		return nil, badRequest("token is a required field.")
 	}
-	e.mu.Lock()
-	resp, apiErr := e.authenticateMagicLinkLocked(req, sp)
-	e.mu.Unlock()
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	e.persist()
-	return resp, nil
+	return change(e, func() (any, *apiError) { return e.authenticateMagicLinkLocked(req, sp) })
 }
 
 func (e *Emulator) authenticateMagicLinkLocked(req magicLinkAuthRequest, sp sessionParams) (any, *apiError) {
@@ -366,6 +369,7 @@ func (e *Emulator) authenticateMagicLinkLocked(req magicLinkAuthRequest, sp sess
 		return nil, apiErr
 	}
 	link.UsedAt = &now
+	e.touchLink(link.TokenHash)
 	return e.completeAuth(u, "magic_link", existing, sp)
 }
 

@@ -13,6 +13,10 @@ type user struct {
 	Verified  bool      `json:"verified"`
 	Status    string    `json:"status"` // "active" or "pending"
 	CreatedAt time.Time `json:"created_at"`
+	// Set by users.update; absent from older state files.
+	Name              *wireName      `json:"name,omitempty"`
+	TrustedMetadata   map[string]any `json:"trusted_metadata,omitempty"`
+	UntrustedMetadata map[string]any `json:"untrusted_metadata,omitempty"`
 }
 
 // attributes are the optional ip_address / user_agent of a request.
@@ -136,6 +140,10 @@ type wireUser struct {
 }
 
 func (u *user) wire() wireUser {
+	var name wireName
+	if u.Name != nil {
+		name = *u.Name
+	}
 	return wireUser{
 		UserID:                 u.ID,
 		Emails:                 []wireEmail{{EmailID: u.EmailID, Email: u.Email, Verified: u.Verified}},
@@ -147,10 +155,21 @@ func (u *user) wire() wireUser {
 		CryptoWallets:          []any{},
 		BiometricRegistrations: []any{},
 		Roles:                  []string{defaultRoleStytchUser},
+		Name:                   name,
 		CreatedAt:              stamp(u.CreatedAt),
-		TrustedMetadata:        map[string]any{},
-		UntrustedMetadata:      map[string]any{},
+		TrustedMetadata:        copyObject(u.TrustedMetadata),
+		UntrustedMetadata:      copyObject(u.UntrustedMetadata),
 	}
+}
+
+// copyObject returns a shallow copy of a JSON object (metadata, custom
+// claims), never nil: Stytch sends {} for an empty one.
+func copyObject(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 type wireEmailFactor struct {
@@ -195,10 +214,7 @@ func (s *session) wireFactors() []wireFactor {
 }
 
 func (s *session) wire() wireSession {
-	claims := map[string]any{}
-	for k, v := range s.CustomClaims {
-		claims[k] = v
-	}
+	claims := copyObject(s.CustomClaims)
 	return wireSession{
 		SessionID:             s.ID,
 		UserID:                s.UserID,

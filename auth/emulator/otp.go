@@ -86,6 +86,7 @@ func (e *Emulator) sendOTPLocked(req otpSendRequest, address string, minutes int
 		o.Attributes = *req.Attributes
 	}
 	e.otps[u.EmailID] = o // a new code replaces the previous one
+	e.touchOTP(u.EmailID)
 	after := e.deliver(Message{
 		ID:      "message-" + e.env + "-" + newUUID(),
 		To:      address,
@@ -159,6 +160,7 @@ func (e *Emulator) authenticateOTPLocked(req otpAuthRequest, sp sessionParams) (
 	got := hashOTP(req.MethodID, req.Code)
 	if subtle.ConstantTimeCompare([]byte(got), []byte(o.CodeHash)) != 1 {
 		o.Attempts++
+		e.touchOTP(req.MethodID)
 		return nil, errOTPNotFound()
 	}
 	if apiErr := checkAttributes(req.Options, o.Attributes, req.Attributes); apiErr != nil {
@@ -173,5 +175,6 @@ func (e *Emulator) authenticateOTPLocked(req otpAuthRequest, sp sessionParams) (
 		return nil, apiErr
 	}
 	o.UsedAt = &now
+	e.touchOTP(req.MethodID)
 	return e.completeAuth(u, "otp", existing, sp)
 }

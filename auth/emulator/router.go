@@ -93,8 +93,8 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, p, escaped s
 		return
 	}
 
-	method, h := e.route(p, escaped)
-	if h == nil {
+	methods := e.route(p, escaped)
+	if methods == nil {
 		e.writeError(w, errRouteNotFound())
 		return
 	}
@@ -102,7 +102,8 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, p, escaped s
 		e.writeError(w, errUnauthorized())
 		return
 	}
-	if r.Method != method {
+	h := methods[r.Method]
+	if h == nil {
 		e.writeError(w, errMethodNotAllowed())
 		return
 	}
@@ -132,30 +133,38 @@ func (e *Emulator) delayOrFault(w http.ResponseWriter, r *http.Request, p string
 	return true
 }
 
-// route returns the method and handler for an authenticated API path.
-func (e *Emulator) route(p, escaped string) (string, apiHandler) {
+// route returns the handlers of an authenticated API path by HTTP method,
+// or nil for an unknown path.
+func (e *Emulator) route(p, escaped string) map[string]apiHandler {
+	post := func(h apiHandler) map[string]apiHandler { return map[string]apiHandler{http.MethodPost: h} }
 	switch p {
 	case "/v1/magic_links/email/login_or_create":
-		return http.MethodPost, e.handleMagicLinkLoginOrCreate
+		return post(e.handleMagicLinkLoginOrCreate)
 	case "/v1/magic_links/email/send":
-		return http.MethodPost, e.handleMagicLinkSend
+		return post(e.handleMagicLinkSend)
 	case "/v1/magic_links/authenticate":
-		return http.MethodPost, e.handleMagicLinkAuthenticate
+		return post(e.handleMagicLinkAuthenticate)
 	case "/v1/otps/email/login_or_create":
-		return http.MethodPost, e.handleOTPLoginOrCreate
+		return post(e.handleOTPLoginOrCreate)
 	case "/v1/otps/email/send":
-		return http.MethodPost, e.handleOTPSend
+		return post(e.handleOTPSend)
 	case "/v1/otps/authenticate":
-		return http.MethodPost, e.handleOTPAuthenticate
+		return post(e.handleOTPAuthenticate)
 	case "/v1/sessions/authenticate":
-		return http.MethodPost, e.handleSessionAuthenticate
+		return post(e.handleSessionAuthenticate)
 	case "/v1/sessions/revoke":
-		return http.MethodPost, e.handleSessionRevoke
+		return post(e.handleSessionRevoke)
+	case "/v1/sessions":
+		return map[string]apiHandler{http.MethodGet: e.handleSessionsGet}
 	}
 	if id, ok := strings.CutPrefix(escaped, "/v1/users/"); ok && !strings.Contains(id, "/") {
-		return http.MethodGet, func(*http.Request) (any, *apiError) { return e.getUser(id) }
+		return map[string]apiHandler{
+			http.MethodGet:    func(*http.Request) (any, *apiError) { return e.getUser(id) },
+			http.MethodPut:    func(r *http.Request) (any, *apiError) { return e.updateUser(r, id) },
+			http.MethodDelete: func(*http.Request) (any, *apiError) { return e.deleteUser(id) },
+		}
 	}
-	return "", nil
+	return nil
 }
 
 // authorized checks HTTP Basic project_id:secret in constant time.

@@ -93,18 +93,25 @@ func (e *Emulator) existingSession(sp sessionParams, userID string) (*session, *
 // mergeClaims applies custom claims: reserved keys are ignored and a null
 // value deletes its key.
 func (s *session) mergeClaims(claims map[string]any) {
-	for k, v := range claims {
-		if reservedClaim(k) {
+	mergeObject(&s.CustomClaims, claims, reservedClaim)
+}
+
+// mergeObject merges patch into *dst at the top level, as Stytch updates
+// metadata and custom claims: a null value deletes its key, keys for which
+// skip (if not nil) is true are ignored.
+func mergeObject(dst *map[string]any, patch map[string]any, skip func(string) bool) {
+	for k, v := range patch {
+		if skip != nil && skip(k) {
 			continue
 		}
 		if v == nil {
-			delete(s.CustomClaims, k)
+			delete(*dst, k)
 			continue
 		}
-		if s.CustomClaims == nil {
-			s.CustomClaims = map[string]any{}
+		if *dst == nil {
+			*dst = map[string]any{}
 		}
-		s.CustomClaims[k] = v
+		(*dst)[k] = v
 	}
 }
 
@@ -128,6 +135,7 @@ func (e *Emulator) completeAuth(u *user, factorType string, existing *session, s
 	now := e.now()
 	u.Verified = true
 	u.Status = "active"
+	e.touchUser(u.ID)
 	resp := authResponse{
 		RequestID:  e.newRequestID(),
 		StatusCode: http.StatusOK,
@@ -149,6 +157,7 @@ func (e *Emulator) completeAuth(u *user, factorType string, existing *session, s
 		e.byToken[s.TokenHash] = s.ID
 	}
 	if s != nil {
+		e.touchSession(s.ID)
 		s.LastAccessedAt = now
 		if sp.Minutes > 0 {
 			s.ExpiresAt = now.Add(time.Duration(sp.Minutes) * time.Minute)
@@ -228,13 +237,7 @@ func (e *Emulator) handleSessionAuthenticate(r *http.Request) (any, *apiError) {
 // authenticateSession checks the session named by sp, extends it when
 // sp.Minutes is set and saves the state. /v1 and /sdk/v1 share it.
 func (e *Emulator) authenticateSession(sp sessionParams) (sessionAuthResponse, *apiError) {
-	e.mu.Lock()
-	resp, apiErr := e.authenticateSessionLocked(sp)
-	e.mu.Unlock()
-	if apiErr == nil {
-		e.persist()
-	}
-	return resp, apiErr
+	return change(e, func() (sessionAuthResponse, *apiError) { return e.authenticateSessionLocked(sp) })
 }
 
 func (e *Emulator) authenticateSessionLocked(sp sessionParams) (sessionAuthResponse, *apiError) {
@@ -243,6 +246,7 @@ func (e *Emulator) authenticateSessionLocked(sp sessionParams) (sessionAuthRespo
 		return sessionAuthResponse{}, apiErr
 	}
 	now := e.now()
+	e.touchSession(s.ID)
 	s.LastAccessedAt = now
 	if sp.Minutes > 0 {
 		s.ExpiresAt = now.Add(time.Duration(sp.Minutes) * time.Minute)
@@ -316,6 +320,7 @@ func (e *Emulator) revoke(findLocked func() (*session, *apiError)) (any, *apiErr
 	if apiErr == nil && s.RevokedAt == nil {
 		now := e.now()
 		s.RevokedAt = &now
+		e.touchSession(s.ID)
 	}
 	e.mu.Unlock()
 	if apiErr != nil {
@@ -393,10 +398,51 @@ func (e *Emulator) Sessions() []SessionInfo {
 		out = append(out, info)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if !out[i].StartedAt.Equal(out[j].StartedAt) {
-			return out[i].StartedAt.After(out[j].StartedAt)
-		}
-		return out[i].ID < out[j].ID
+		return newerFirst(out[i].StartedAt, out[j].StartedAt, out[i].ID, out[j].ID)
 	})
 	return out
+}
+
+// newerFirst orders sessions by start time, newest first, then by id.
+func newerFirst(startedI, startedJ time.Time, idI, idJ string) bool {
+	if !startedI.Equal(startedJ) {
+		return startedI.After(startedJ)
+	}
+	return idI < idJ
+}
+
+// sessionsGetResponse is the body of GET /v1/sessions (sessions.GetResponse).
+type sessionsGetResponse struct {
+	RequestID  string        `json:"request_id"`
+	Sessions   []wireSession `json:"sessions"`
+	StatusCode int           `json:"status_code"`
+}
+
+// handleSessionsGet is GET /v1/sessions?user_id=…: the user's active
+// sessions, newest first; revoked and expired ones are left out.
+func (e *Emulator) handleSessionsGet(r *http.Request) (any, *apiError) {
+	id, apiErr := parseUserID(r.URL.Query().Get("user_id"), false)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.users[id] == nil {
+		return nil, errUserNotFound()
+	}
+	now := e.now()
+	var active []*session
+	for _, s := range e.sessions {
+		if s.UserID == id && s.status(now) == "active" {
+			active = append(active, s)
+		}
+	}
+	sort.Slice(active, func(i, j int) bool {
+		return newerFirst(active[i].StartedAt, active[j].StartedAt, active[i].ID, active[j].ID)
+	})
+	out := make([]wireSession, 0, len(active))
+	for _, s := range active {
+		out = append(out, s.wire())
+	}
+	return sessionsGetResponse{RequestID: e.newRequestID(), Sessions: out, StatusCode: http.StatusOK}, nil
 }

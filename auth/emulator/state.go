@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,8 +39,11 @@ func (e *Emulator) loadState() error {
 	if err != nil {
 		return fmt.Errorf("emulator: read state file: %w", err)
 	}
+	// The file is a snapshot (one JSON object) followed by the journal of
+	// the changes made since it was written (one JSON line per change).
 	var st stateFile
-	if err := json.Unmarshal(data, &st); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&st); err != nil {
 		return fmt.Errorf("emulator: parse state file %s: %w", e.statePath, err)
 	}
 	if st.Version != stateVersion {
@@ -79,32 +83,97 @@ func (e *Emulator) loadState() error {
 			e.otps[o.MethodID] = o
 		}
 	}
-	return nil
+	return e.replayJournal(data[dec.InputOffset():])
 }
 
-// SaveState writes the state file now (atomically, mode 0600). It is a
-// no-op without Config.StatePath. The emulator also saves after every
-// change and Server.Close saves at shutdown.
+// SaveState rewrites the state file now as a snapshot of the whole state
+// (atomically, mode 0600), folding its journal in. It is a no-op without
+// Config.StatePath. The emulator also journals every change as it is made
+// (see persist), and Server.Close saves at shutdown.
 func (e *Emulator) SaveState() error {
 	if e.statePath == "" {
 		return nil
 	}
 	e.saveMu.Lock()
 	defer e.saveMu.Unlock()
+	return e.compactLocked()
+}
+
+// compactLocked replaces the state file, atomically, by a snapshot of the
+// whole state with an empty journal. Callers must hold e.saveMu.
+func (e *Emulator) compactLocked() error {
 	data, err := e.marshalState()
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(e.statePath, data)
+	if err := writeFileAtomic(e.statePath, append(data, '\n')); err != nil {
+		e.journalOK = false // the changes just folded in are only in memory
+		return err
+	}
+	e.journalOK = true
+	e.snapshotBytes, e.journalBytes = int64(len(data)), 0
+	return nil
 }
 
-// persist saves state after a change, logging (not returning) failures.
+// persist makes the changes recorded since the last call durable before
+// the request that made them is answered: it appends one journal line per
+// changed record (its whole new value, or null once deleted) to the state
+// file and fsyncs it, so a change costs O(changed data), not O(state). The
+// first change after a start that wrote no snapshot, and any change that
+// finds the journal compactFactor times larger than the snapshot, rewrites
+// the file as a new snapshot instead.
+// Failures are logged, not returned, as the state file is a convenience.
 func (e *Emulator) persist() {
-	if err := e.SaveState(); err != nil {
+	if e.statePath == "" {
+		return
+	}
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	if err := e.persistLocked(); err != nil {
 		e.log.Warn("emulator: could not save state", "error", err)
 	}
 }
 
+// compactFactor and compactMinBytes decide when the journal is folded into
+// a new snapshot: once it is compactFactor times the snapshot's size and
+// at least compactMinBytes long. Writing a snapshot then costs about as
+// much as the last compactFactor snapshots' worth of changes did, so the
+// cost per change stays flat on average.
+var (
+	compactFactor   int64 = 4
+	compactMinBytes int64 = 256 << 10
+)
+
+// persistLocked is persist. Callers must hold e.saveMu.
+func (e *Emulator) persistLocked() error {
+	if !e.journalOK {
+		return e.compactLocked()
+	}
+	e.mu.Lock()
+	lines, err := e.takeJournalLocked()
+	e.mu.Unlock()
+	if err != nil {
+		e.journalOK = false // the next change writes a snapshot instead
+		return err
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	if err := appendSync(e.statePath, lines); err != nil {
+		// The journal may now end in a partial line: start over from a
+		// snapshot, which holds everything.
+		e.journalOK = false
+		return errors.Join(err, e.compactLocked())
+	}
+	e.journalBytes += int64(len(lines))
+	if e.journalBytes >= compactFactor*e.snapshotBytes && e.journalBytes >= compactMinBytes {
+		return e.compactLocked()
+	}
+	return nil
+}
+
+// marshalState encodes the whole state as a snapshot. The changes recorded
+// for the journal are in it, so they are dropped.
 func (e *Emulator) marshalState() ([]byte, error) {
 	key, err := e.signingKey()
 	if err != nil {
@@ -125,6 +194,7 @@ func (e *Emulator) marshalState() ([]byte, error) {
 		MagicLinks: make([]*magicLink, 0, len(e.links)),
 		OTPs:       make([]*otpCode, 0, len(e.otps)),
 	}
+	clear(e.dirty)
 	for _, u := range e.users {
 		st.Users = append(st.Users, u)
 	}
@@ -161,19 +231,28 @@ func writeFileAtomic(path string, data []byte) error {
 		_ = tmp.Close()
 		return fmt.Errorf("emulator: chmod state file: %w", err)
 	}
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("emulator: write state file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("emulator: sync state file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("emulator: close state file: %w", err)
+	if err := writeSyncClose(tmp, data, "state file"); err != nil {
+		return err
 	}
 	if err := os.Rename(tmpName, path); err != nil {
 		return fmt.Errorf("emulator: replace state file: %w", err)
+	}
+	return nil
+}
+
+// writeSyncClose writes data to f, fsyncs and closes it; what names the
+// file in errors.
+func writeSyncClose(f *os.File, data []byte, what string) error {
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("emulator: write %s: %w", what, err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("emulator: sync %s: %w", what, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("emulator: close %s: %w", what, err)
 	}
 	return nil
 }

@@ -43,19 +43,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // options are the parsed command-line flags.
 type options struct {
-	addr         string
-	projectID    string
-	secret       string
-	publicToken  string
-	redirectURLs []string
-	outboxDir    string
-	statePath    string
-	rateLimit    bool
-	latency      time.Duration
-	allowRemote  bool
-	sdk          emulator.SDKSettings
-	useTLS       bool
-	tlsCert      string
+	addr          string
+	projectID     string
+	secret        string
+	publicToken   string
+	redirectURLs  []string
+	defaultLogin  string
+	defaultSignup string
+	outboxDir     string
+	statePath     string
+	rateLimit     bool
+	latency       time.Duration
+	allowRemote   bool
+	sdk           emulator.SDKSettings
+	useTLS        bool
+	tlsCert       string
 }
 
 // listFlag is a repeatable flag whose first use replaces its default.
@@ -94,8 +96,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			o.redirectURLs = append(o.redirectURLs, s)
 			return nil
 		})
+	fs.StringVar(&o.defaultLogin, "default-login-redirect-url", "",
+		"the dashboard's default login redirect `URL`, used when a send names none; must be on the allow-list (default http://localhost:3000/authenticate)")
+	fs.StringVar(&o.defaultSignup, "default-signup-redirect-url", "",
+		"the dashboard's default signup redirect `URL`, used when a send names none; must be on the allow-list (default http://localhost:3000/authenticate)")
 	fs.StringVar(&o.outboxDir, "outbox-dir", "", "also write each email as a .eml file into this `directory`")
-	fs.StringVar(&o.statePath, "state", "", "keep users, sessions and the signing key in this JSON `file` across restarts")
+	fs.StringVar(&o.statePath, "state", "", "keep users, sessions and the signing key in this `file` across restarts (a JSON snapshot plus a journal of later changes)")
 	fs.BoolVar(&o.rateLimit, "rate-limit", true, "limit sends to 5 emails per address per minute (-rate-limit=false for tests)")
 	fs.DurationVar(&o.latency, "latency", 0, "add this `duration` to every /v1/ request")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback -addr (the /dev/ routes have no authentication)")
@@ -166,17 +172,19 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	srv, err := emulator.NewServer(emulator.Config{
-		ProjectID:    o.projectID,
-		Secret:       o.secret,
-		PublicToken:  o.publicToken,
-		SDK:          &o.sdk,
-		RedirectURLs: o.redirectURLs,
-		OutboxDir:    o.outboxDir,
-		StatePath:    o.statePath,
-		RateLimit:    o.rateLimit,
-		Latency:      o.latency,
-		LogLinks:     true,
-		Logger:       logger,
+		ProjectID:                o.projectID,
+		Secret:                   o.secret,
+		PublicToken:              o.publicToken,
+		SDK:                      &o.sdk,
+		RedirectURLs:             o.redirectURLs,
+		DefaultLoginRedirectURL:  o.defaultLogin,
+		DefaultSignupRedirectURL: o.defaultSignup,
+		OutboxDir:                o.outboxDir,
+		StatePath:                o.statePath,
+		RateLimit:                o.rateLimit,
+		Latency:                  o.latency,
+		LogLinks:                 true,
+		Logger:                   logger,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "stytch-emulator: %v\n", err)
@@ -215,6 +223,9 @@ func printBanner(w io.Writer, srv *emulator.Server, o options) {
 	if o.statePath != "" {
 		fmt.Fprintf(w, "  state file: %s\n", o.statePath)
 	}
+	rs := emu.RedirectSettings()
+	fmt.Fprintf(w, "  redirects:  %s\n  login URL:  %s  (default login redirect)\n  signup URL: %s  (default signup redirect)\n",
+		strings.Join(rs.RedirectURLs, ", "), rs.DefaultLoginRedirectURL, rs.DefaultSignupRedirectURL)
 	if cert := srv.CertFile(); cert != "" {
 		fmt.Fprintf(w, "  TLS cert:   %s  (self-signed; trust it in the client)\n", cert)
 	}

@@ -234,6 +234,35 @@ func waitBanner(t *testing.T, stdout *lockedBuffer) string {
 	return ""
 }
 
+func TestDefaultRedirectFlags(t *testing.T) {
+	stdout, stderr, cancel, done := runInBackground("-addr", "127.0.0.1:0",
+		"-redirect-url", "http://127.0.0.1:8765/login", "-redirect-url", "http://127.0.0.1:8765/signup",
+		"-default-login-redirect-url", "http://127.0.0.1:8765/login",
+		"-default-signup-redirect-url", "http://127.0.0.1:8765/signup")
+	defer cancel()
+	out := waitBanner(t, stdout)
+	for _, want := range []string{
+		"login URL:  http://127.0.0.1:8765/login  (default login redirect)\n",
+		"signup URL: http://127.0.0.1:8765/signup  (default signup redirect)\n",
+		"redirects:  http://localhost:3000/authenticate, http://127.0.0.1:3000/authenticate, http://127.0.0.1:8765/login",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("banner lacks %q:\n%s", want, out)
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+
+	// A default that is not on the allow-list is refused at start.
+	var so, se bytes.Buffer
+	if code := run([]string{"-addr", "127.0.0.1:0", "-default-login-redirect-url", "http://127.0.0.1:8765/elsewhere"}, &so, &se); code != 1 ||
+		!strings.Contains(se.String(), "not on the redirect allow-list") {
+		t.Fatalf("unlisted default: exit %d, %s", code, se.String())
+	}
+}
+
 func TestRunTLSAndSDKBanner(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
 	stdout, stderr, cancel, done := runInBackground("-addr", "127.0.0.1:0", "-tls", "-state", state, "-sdk-disable", "otps",
