@@ -30,10 +30,11 @@ const (
 type codeEntry struct {
 	widget.Entry
 	onEscape func()
+	quit     func()
 }
 
-func newCodeEntry() *codeEntry {
-	e := &codeEntry{}
+func newCodeEntry(quit func()) *codeEntry {
+	e := &codeEntry{quit: quit}
 	e.ExtendBaseWidget(e)
 	e.PlaceHolder = codeEntryHint
 	e.TextStyle = fyne.TextStyle{Monospace: true}
@@ -51,8 +52,13 @@ func (e *codeEntry) TypedRune(r rune) {
 	e.Entry.TypedRune(r)
 }
 
-// TypedShortcut filters pasted text down to its digits.
+// TypedShortcut filters pasted text down to its digits and passes the quit
+// shortcut on.
 func (e *codeEntry) TypedShortcut(s fyne.Shortcut) {
+	if isQuit(s) && e.quit != nil {
+		e.quit()
+		return
+	}
 	paste, ok := s.(*fyne.ShortcutPaste)
 	if !ok || paste.Clipboard == nil {
 		e.Entry.TypedShortcut(s)
@@ -118,7 +124,7 @@ type codeSection struct {
 func newCodeSection(u *UI, esc func()) *codeSection {
 	c := &codeSection{u: u}
 	c.intro = emphasis()
-	c.entry = newCodeEntry()
+	c.entry = newCodeEntry(u.quit)
 	c.entry.onEscape = esc
 	c.entry.OnChanged = func(text string) {
 		c.invalid.Hide()

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -52,6 +53,37 @@ func (b *button) setEnabled(on bool) {
 		b.Disable()
 	}
 }
+
+// quitShortcut quits the app: Ctrl+Q, or Cmd+Q on macOS.
+var quitShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
+
+// isQuit reports whether s is the quit shortcut.
+func isQuit(s fyne.Shortcut) bool { return s.ShortcutName() == quitShortcut.ShortcutName() }
+
+// textEntry is a widget.Entry that passes the quit shortcut on: the desktop
+// driver gives every shortcut to the focused entry, which would swallow it.
+type textEntry struct {
+	widget.Entry
+	quit func()
+}
+
+func newTextEntry(quit func()) *textEntry {
+	e := &textEntry{quit: quit}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedShortcut quits on the quit shortcut and hands the rest to the entry.
+func (e *textEntry) TypedShortcut(s fyne.Shortcut) {
+	if isQuit(s) && e.quit != nil {
+		e.quit()
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}
+
+// selectAll selects the whole text, so typing replaces it.
+func (e *textEntry) selectAll() { e.Entry.TypedShortcut(&fyne.ShortcutSelectAll{}) }
 
 // link is a widget.Hyperlink that runs an action and also activates on
 // Enter/Return.
