@@ -125,10 +125,12 @@ type UI struct {
 	applied bool
 }
 
-// New builds the main window for app a and returns the UI. It renders
+// New sets the app's theme (Theme), builds the main window for app a and
+// returns the UI. It renders
 // eng.Snapshot() immediately and subscribes to eng for later changes. Call
 // it on the Fyne goroutine (e.g. in main before ShowAndRun).
 func New(a fyne.App, eng Engine, opts Options) *UI {
+	a.Settings().SetTheme(Theme())
 	return newUI(a, eng, opts, effects{})
 }
 
