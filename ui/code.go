@@ -114,6 +114,8 @@ type codeSection struct {
 	resendB *button
 
 	shown bool
+	// reveal asks the view to scroll the section into view once laid out.
+	reveal bool
 	// requested is set when the user asked for a code and the engine has
 	// not reported it yet; reqErr is the error showing at that moment, so a
 	// new error means the request failed.
@@ -150,8 +152,8 @@ func newCodeSection(u *UI, esc func()) *codeSection {
 		c.intro,
 		c.entry,
 		c.invalid,
-		c.expiry,
 		container.NewGridWithColumns(2, c.verifyB, c.resendB),
+		c.expiry,
 	))
 	c.root.Hide()
 	return c
@@ -161,7 +163,7 @@ func (c *codeSection) visible() bool { return c.shown }
 
 // reset forgets UI-local state when leaving the view.
 func (c *codeSection) reset() {
-	c.requested, c.reqErr, c.shown = false, nil, false
+	c.requested, c.reqErr, c.shown, c.reveal = false, nil, false, false
 	c.entry.SetText("")
 	c.invalid.Hide()
 	c.root.Hide()
@@ -177,6 +179,7 @@ func (c *codeSection) update(s auth.Snapshot, busy bool) (opened bool) {
 	show := s.Code.Active || !s.Code.SentAt.IsZero() || c.requested
 	opened = show && !c.shown
 	c.shown = show
+	c.reveal = c.reveal || opened
 	if !show {
 		c.root.Hide()
 		return false
@@ -192,6 +195,7 @@ func (c *codeSection) update(s auth.Snapshot, busy bool) (opened bool) {
 			c.entry.SetText("")
 			c.invalid.Show()
 			c.u.focus(c.entry)
+			c.reveal = true
 		}
 	case s.Err != prevErr:
 		c.invalid.Hide()

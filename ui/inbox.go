@@ -251,6 +251,16 @@ func (v *inboxView) requestCode() {
 	v.code.requested = true
 	v.update(v.snap)
 	v.u.shell.relayout()
+	v.revealCode()
+}
+
+// revealCode scrolls the code section into view when it has just opened or
+// shows a wrong code; call it after the window was laid out.
+func (v *inboxView) revealCode() {
+	if v.code.reveal {
+		v.code.reveal = false
+		v.u.shell.scrollIntoView(v.code.root)
+	}
 }
 
 func isCodeError(k auth.Kind) bool {

@@ -126,6 +126,9 @@ func (u *UI) apply(s auth.Snapshot) {
 	u.win.SetTitle(u.title(screen))
 	u.vm.setTicking(v.ticking())
 	u.shell.relayout()
+	if v == u.inbox {
+		u.inbox.revealCode()
+	}
 
 	if changed {
 		target := v.focusTarget()

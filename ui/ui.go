@@ -151,7 +151,7 @@ func newUI(a fyne.App, eng Engine, opts Options, fx effects) *UI {
 	u.shell = newShell(opts)
 
 	u.win.SetContent(u.shell.root)
-	u.win.Resize(fyne.NewSize(480, 640))
+	u.win.Resize(defaultWindowSize)
 	u.win.CenterOnScreen()
 	u.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { u.typedKey(ev) })
 	u.win.Canvas().AddShortcut(quitShortcut, func(fyne.Shortcut) { u.quit() })
