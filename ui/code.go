@@ -30,10 +30,11 @@ const (
 type codeEntry struct {
 	widget.Entry
 	onEscape func()
+	quit     func()
 }
 
-func newCodeEntry() *codeEntry {
-	e := &codeEntry{}
+func newCodeEntry(quit func()) *codeEntry {
+	e := &codeEntry{quit: quit}
 	e.ExtendBaseWidget(e)
 	e.PlaceHolder = codeEntryHint
 	e.TextStyle = fyne.TextStyle{Monospace: true}
@@ -51,8 +52,13 @@ func (e *codeEntry) TypedRune(r rune) {
 	e.Entry.TypedRune(r)
 }
 
-// TypedShortcut filters pasted text down to its digits.
+// TypedShortcut filters pasted text down to its digits and passes the quit
+// shortcut on.
 func (e *codeEntry) TypedShortcut(s fyne.Shortcut) {
+	if isQuit(s) && e.quit != nil {
+		e.quit()
+		return
+	}
 	paste, ok := s.(*fyne.ShortcutPaste)
 	if !ok || paste.Clipboard == nil {
 		e.Entry.TypedShortcut(s)
@@ -108,6 +114,8 @@ type codeSection struct {
 	resendB *button
 
 	shown bool
+	// reveal asks the view to scroll the section into view once laid out.
+	reveal bool
 	// requested is set when the user asked for a code and the engine has
 	// not reported it yet; reqErr is the error showing at that moment, so a
 	// new error means the request failed.
@@ -118,7 +126,7 @@ type codeSection struct {
 func newCodeSection(u *UI, esc func()) *codeSection {
 	c := &codeSection{u: u}
 	c.intro = emphasis()
-	c.entry = newCodeEntry()
+	c.entry = newCodeEntry(u.quit)
 	c.entry.onEscape = esc
 	c.entry.OnChanged = func(text string) {
 		c.invalid.Hide()
@@ -144,8 +152,8 @@ func newCodeSection(u *UI, esc func()) *codeSection {
 		c.intro,
 		c.entry,
 		c.invalid,
-		c.expiry,
 		container.NewGridWithColumns(2, c.verifyB, c.resendB),
+		c.expiry,
 	))
 	c.root.Hide()
 	return c
@@ -155,7 +163,7 @@ func (c *codeSection) visible() bool { return c.shown }
 
 // reset forgets UI-local state when leaving the view.
 func (c *codeSection) reset() {
-	c.requested, c.reqErr, c.shown = false, nil, false
+	c.requested, c.reqErr, c.shown, c.reveal = false, nil, false, false
 	c.entry.SetText("")
 	c.invalid.Hide()
 	c.root.Hide()
@@ -171,6 +179,7 @@ func (c *codeSection) update(s auth.Snapshot, busy bool) (opened bool) {
 	show := s.Code.Active || !s.Code.SentAt.IsZero() || c.requested
 	opened = show && !c.shown
 	c.shown = show
+	c.reveal = c.reveal || opened
 	if !show {
 		c.root.Hide()
 		return false
@@ -186,6 +195,7 @@ func (c *codeSection) update(s auth.Snapshot, busy bool) (opened bool) {
 			c.entry.SetText("")
 			c.invalid.Show()
 			c.u.focus(c.entry)
+			c.reveal = true
 		}
 	case s.Err != prevErr:
 		c.invalid.Hide()

@@ -212,6 +212,8 @@ type harness struct {
 	// afterFn is the pending delayed call (the Copy button's reset); the
 	// test runs it by hand.
 	afterFn func()
+	// quits counts the app quit requests.
+	quits int
 }
 
 // t0 is the fake clock's start, in UTC so displayed times are stable.
@@ -252,6 +254,7 @@ func (h *harness) start(opts Options) *harness {
 			h.spawns.Add(1)
 			go func() { defer h.spawns.Done(); f() }()
 		},
+		quit: func() { h.quits++ },
 		raise: func() {
 			select {
 			case h.raised <- struct{}{}:

@@ -15,13 +15,15 @@ func remaining(now, t time.Time) time.Duration {
 	return (d + time.Second - 1).Truncate(time.Second)
 }
 
-// clock formats d as m:ss (or h:mm:ss), e.g. "14:59" or "0:27".
+// clock formats d as m:ss, e.g. "14:59" or "0:27", up to "60:00", so a
+// one-hour link counts down 60:00, 59:59 rather than starting at "1:00:00";
+// longer times are h:mm:ss.
 func clock(d time.Duration) string {
 	if d < 0 {
 		d = 0
 	}
 	s := int(d / time.Second)
-	if s >= 3600 {
+	if s > 3600 {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -17,7 +19,11 @@ const (
 	openDemoInboxText = "Open demo inbox"
 	thisComputerNote  = "Open the link on this computer — it signs you in to this app. Keep this window open."
 	linkExpiredText   = "The link has expired. Resend it to get a new one."
+	resentText        = "Sent — check your inbox"
 )
+
+// resentFor is how long "Sent — check your inbox" shows after a resend.
+const resentFor = 4 * time.Second
 
 // inboxView is shown while a magic link (and possibly a code) is pending.
 type inboxView struct {
@@ -25,19 +31,22 @@ type inboxView struct {
 	root fyne.CanvasObject
 	snap auth.Snapshot
 
-	sentTo   *widget.RichText
-	expiry   *widget.RichText
-	openB    *button // provider or demo inbox, hidden when neither applies
-	openURL  string
-	err      *callout
-	notice   *callout
-	busy     *widget.ProgressBarInfinite
-	resendB  *button
-	cancelB  *button
-	backB    *button
-	getCode  *link
-	code     *codeSection
-	linkCard fyne.CanvasObject
+	sentTo  *widget.RichText
+	expiry  *widget.RichText
+	openB   *button // provider or demo inbox, hidden when neither applies
+	openURL string
+	err     *callout
+	notice  *callout
+	resent  *callout // "Sent — check your inbox" after a resend
+	// stopResent cancels hiding resent.
+	stopResent func()
+	busy       *widget.ProgressBarInfinite
+	resendB    *button
+	cancelB    *button
+	backB      *button
+	getCode    *link
+	code       *codeSection
+	linkCard   fyne.CanvasObject
 }
 
 func newInboxView(u *UI) *inboxView {
@@ -57,6 +66,7 @@ func newInboxView(u *UI) *inboxView {
 
 	v.err = newCallout(calloutError, "")
 	v.notice = newCallout(calloutWarning, "")
+	v.resent = newCallout(calloutSuccess, "")
 	v.busy = widget.NewProgressBarInfinite()
 	v.busy.Stop()
 	v.busy.Hide()
@@ -84,6 +94,7 @@ func newInboxView(u *UI) *inboxView {
 	v.root = container.NewVBox(
 		heading("Check your inbox"),
 		v.sentTo,
+		v.resent,
 		v.err,
 		v.busy,
 		v.linkCard,
@@ -112,9 +123,43 @@ func (v *inboxView) focusTarget() fyne.Focusable {
 func (v *inboxView) leave() {
 	v.code.reset()
 	v.busy.Stop()
+	v.hideResent()
+	v.snap = auth.Snapshot{}
+}
+
+// wasResent reports whether s is a resend of what prev showed: the same
+// address, with the link or the code sent again.
+func wasResent(prev, s auth.Snapshot) bool {
+	if prev.Email != s.Email {
+		return false
+	}
+	return (!prev.Link.SentAt.IsZero() && s.Link.SentAt.After(prev.Link.SentAt)) ||
+		(!prev.Code.SentAt.IsZero() && s.Code.SentAt.After(prev.Code.SentAt))
+}
+
+// showResent confirms a resend for a moment.
+func (v *inboxView) showResent() {
+	v.hideResent()
+	v.resent.set(resentText)
+	v.stopResent = v.u.fx.after(resentFor, func() {
+		v.stopResent = nil
+		v.resent.set("")
+		v.u.shell.relayout()
+	})
+}
+
+func (v *inboxView) hideResent() {
+	if v.stopResent != nil {
+		v.stopResent()
+		v.stopResent = nil
+	}
+	v.resent.set("")
 }
 
 func (v *inboxView) update(s auth.Snapshot) {
+	if wasResent(v.snap, s) {
+		v.showResent()
+	}
 	v.snap = s
 	setEmphasis(v.sentTo, "We sent a sign-in link to ", s.Email, ".", "")
 	if s.LinksOff {
@@ -206,6 +251,16 @@ func (v *inboxView) requestCode() {
 	v.code.requested = true
 	v.update(v.snap)
 	v.u.shell.relayout()
+	v.revealCode()
+}
+
+// revealCode scrolls the code section into view when it has just opened or
+// shows a wrong code; call it after the window was laid out.
+func (v *inboxView) revealCode() {
+	if v.code.reveal {
+		v.code.reveal = false
+		v.u.shell.scrollIntoView(v.code.root)
+	}
 }
 
 func isCodeError(k auth.Kind) bool {

@@ -45,7 +45,7 @@ func TestPreview(t *testing.T) {
 		}{{"light", theme.VariantLight}, {"dark", theme.VariantDark}} {
 			t.Run(sc.name+"_"+variant.name, func(t *testing.T) {
 				h := newHarness(t, auth.Snapshot{}, sc.opts)
-				h.app.Settings().SetTheme(variantTheme{theme.DefaultTheme(), variant.v})
+				h.app.Settings().SetTheme(variantTheme{Theme(), variant.v})
 				sc.prepare(h)
 				img := h.ui.Window().Canvas().Capture()
 				f, err := os.Create(filepath.Join(dir, sc.name+"_"+variant.name+".png"))

@@ -71,17 +71,20 @@ func newProfileView(u *UI) *profileView {
 	who := container.NewBorder(nil, nil, container.NewCenter(avatar), nil,
 		container.NewVBox(v.title, emailRow))
 
+	// The user id gets a line of its own, so it shows whole at the default
+	// width and wraps (never truncates) in a narrower window.
 	v.userID = widget.NewLabel("")
 	v.userID.TextStyle = fyne.TextStyle{Monospace: true}
-	v.userID.Truncation = fyne.TextTruncateEllipsis
+	v.userID.Wrapping = fyne.TextWrapBreak
 	v.copyB = newButton(copyText, theme.ContentCopyIcon(), widget.LowImportance, v.copyID)
 	v.nameKey = key("Name")
 	v.name = value()
 	v.created = value()
 	account := card(
 		section("Account"),
+		container.NewBorder(nil, nil, nil, v.copyB, container.NewVBox(layout.NewSpacer(), key("User ID"), layout.NewSpacer())),
+		v.userID,
 		container.New(layout.NewFormLayout(),
-			key("User ID"), container.NewBorder(nil, nil, nil, v.copyB, v.userID),
 			v.nameKey, v.name,
 			key("Created"), v.created,
 		),
@@ -95,9 +98,8 @@ func newProfileView(u *UI) *profileView {
 		container.New(layout.NewFormLayout(),
 			key("Signed in"), v.signedIn,
 			key("Expires"), v.expires,
+			key("Signed in with"), v.factors,
 		),
-		key("Signed in with"),
-		v.factors,
 	)
 
 	v.notice = newCallout(calloutWarning, "")
@@ -109,12 +111,10 @@ func newProfileView(u *UI) *profileView {
 
 	v.root = container.NewVBox(
 		who,
-		vspace(theme.Padding()),
 		v.notice,
 		v.err,
 		account,
 		session,
-		vspace(theme.Padding()),
 		v.busy,
 		container.NewBorder(nil, nil, nil, v.signOutB),
 	)

@@ -126,9 +126,18 @@ func (u *UI) apply(s auth.Snapshot) {
 	u.win.SetTitle(u.title(screen))
 	u.vm.setTicking(v.ticking())
 	u.shell.relayout()
+	if v == u.inbox {
+		u.inbox.revealCode()
+	}
 
 	if changed {
-		u.focus(v.focusTarget())
+		target := v.focusTarget()
+		u.focus(target)
+		if e, ok := target.(*textEntry); ok && e.Text != "" {
+			// "Use a different email" (or a remembered address): typing
+			// replaces the old one.
+			e.selectAll()
+		}
 	}
 	if s.State == auth.StateSignedIn && s.Profile != nil {
 		u.savePrefEmail(s.Profile.Email)

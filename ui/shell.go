@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"image/color"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -11,6 +13,14 @@ import (
 
 // demoBanner is the text of the demo-mode banner.
 const demoBanner = "Demo mode — emails go to a local inbox"
+
+// minWindowSize is the smallest window every view lays out in without
+// clipping; the window cannot be made smaller (the desktop driver takes it
+// from the content's MinSize). Below the default height the body scrolls.
+var minWindowSize = fyne.NewSize(440, 520)
+
+// defaultWindowSize is the window's size when it opens.
+var defaultWindowSize = fyne.NewSize(480, 640)
 
 // shell is the frame around every view: a header with the app icon and
 // name, the demo banner, a message area for UI-local problems (such as a
@@ -48,8 +58,29 @@ func newShell(opts Options) *shell {
 	page := container.NewVBox(s.problem, s.body)
 	inner := container.New(&insetLayout{top: pad, left: pad, bottom: pad, right: pad}, page)
 	s.scroll = container.NewVScroll(container.New(&maxWidthLayout{width: 520}, inner))
-	s.root = container.NewBorder(top, nil, nil, nil, s.scroll)
+	floor := canvas.NewRectangle(color.Transparent)
+	floor.SetMinSize(minWindowSize)
+	s.root = container.NewStack(floor, container.NewBorder(top, nil, nil, nil, s.scroll))
 	return s
+}
+
+// scrollIntoView scrolls the body so that obj is in view, its bottom edge
+// first: after a wrong code, Verify and Resend stay on screen.
+func (s *shell) scrollIntoView(obj fyne.CanvasObject) {
+	d := fyne.CurrentApp().Driver()
+	top := d.AbsolutePositionForObject(obj).Y - d.AbsolutePositionForObject(s.scroll.Content).Y
+	bottom := top + obj.Size().Height
+	view := s.scroll.Size().Height
+	off := s.scroll.Offset.Y
+	switch {
+	case bottom > off+view:
+		off = fyne.Min(bottom-view, top)
+	case top < off:
+		off = top
+	default:
+		return
+	}
+	s.scroll.ScrollToOffset(fyne.NewPos(0, fyne.Max(0, off)))
 }
 
 // setBody replaces the view shown and clears any UI-local problem.

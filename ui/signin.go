@@ -26,7 +26,7 @@ const (
 type signInView struct {
 	u       *UI
 	root    fyne.CanvasObject
-	entry   *widget.Entry
+	entry   *textEntry
 	invalid *widget.Label // inline validation under the entry
 	err     *callout      // engine errors
 	notice  *callout      // engine notices, e.g. no keyring
@@ -38,7 +38,7 @@ type signInView struct {
 
 func newSignInView(u *UI) *signInView {
 	v := &signInView{u: u}
-	v.entry = widget.NewEntry()
+	v.entry = newTextEntry(u.quit)
 	v.entry.SetPlaceHolder("name@example.com")
 	v.entry.SetText(u.app.Preferences().String(prefLastEmail))
 	v.entry.OnSubmitted = func(string) { v.submit() }

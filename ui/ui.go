@@ -125,10 +125,12 @@ type UI struct {
 	applied bool
 }
 
-// New builds the main window for app a and returns the UI. It renders
+// New sets the app's theme (Theme), builds the main window for app a and
+// returns the UI. It renders
 // eng.Snapshot() immediately and subscribes to eng for later changes. Call
 // it on the Fyne goroutine (e.g. in main before ShowAndRun).
 func New(a fyne.App, eng Engine, opts Options) *UI {
+	a.Settings().SetTheme(Theme())
 	return newUI(a, eng, opts, effects{})
 }
 
@@ -137,7 +139,7 @@ func newUI(a fyne.App, eng Engine, opts Options, fx effects) *UI {
 	opts = opts.withDefaults()
 	u := &UI{app: a, eng: eng, opts: opts}
 	u.win = a.NewWindow(opts.AppName)
-	u.fx = fx.withDefaults(u.win)
+	u.fx = fx.withDefaults(a, u.win)
 	if a.Icon() == nil {
 		a.SetIcon(smallIcon())
 	}
@@ -149,9 +151,10 @@ func newUI(a fyne.App, eng Engine, opts Options, fx effects) *UI {
 	u.shell = newShell(opts)
 
 	u.win.SetContent(u.shell.root)
-	u.win.Resize(fyne.NewSize(480, 640))
+	u.win.Resize(defaultWindowSize)
 	u.win.CenterOnScreen()
 	u.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { u.typedKey(ev) })
+	u.win.Canvas().AddShortcut(quitShortcut, func(fyne.Shortcut) { u.quit() })
 
 	u.vm = newViewModel(u.apply, u.tick, u.fx.every)
 	// Render the current state now, on this (the Fyne) goroutine, so the
@@ -167,6 +170,9 @@ func (u *UI) Window() fyne.Window { return u.win }
 // Close unsubscribes from the engine and stops the countdown ticker. It does
 // not close the window.
 func (u *UI) Close() { u.vm.close() }
+
+// quit ends the app (Ctrl+Q, Cmd+Q on macOS).
+func (u *UI) quit() { u.fx.quit() }
 
 // async runs f off the Fyne goroutine.
 func (u *UI) async(f func()) { u.fx.spawn(f) }
@@ -207,9 +213,14 @@ type effects struct {
 	// after calls f once on the Fyne goroutine after d, unless stop is
 	// called first.
 	after func(d time.Duration, f func()) (stop func())
+	// quit ends the app.
+	quit func()
 }
 
-func (fx effects) withDefaults(w fyne.Window) effects {
+func (fx effects) withDefaults(a fyne.App, w fyne.Window) effects {
+	if fx.quit == nil {
+		fx.quit = a.Quit
+	}
 	if fx.every == nil {
 		fx.every = everyOnUI
 	}

@@ -88,7 +88,7 @@ func TestClock(t *testing.T) {
 		want string
 	}{
 		{0, "0:00"}, {-time.Second, "0:00"}, {27 * time.Second, "0:27"}, {15 * time.Minute, "15:00"},
-		{14*time.Minute + 59*time.Second, "14:59"}, {90 * time.Minute, "1:30:00"},
+		{14*time.Minute + 59*time.Second, "14:59"}, {time.Hour, "60:00"}, {90 * time.Minute, "1:30:00"},
 	} {
 		if got := clock(tc.d); got != tc.want {
 			t.Errorf("clock(%v) = %q, want %q", tc.d, got, tc.want)

@@ -102,10 +102,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		OpenURL:      browser.OpenURL,
 	})
 	defer u.Close()
+	// The window is created by Show, after this: it takes these names.
+	setWMClass(wmInstance, wmClass)
 	quitOnSignal(a)
 	u.Window().ShowAndRun()
 	return 0
 }
+
+// wmClass and wmInstance are the window's X11 WM_CLASS. The class must
+// equal the StartupWMClass of the .desktop file that `fyne package` writes,
+// which is FyneApp.toml's Details.Name, so docks group the window under the
+// app's icon (wmclass_test.go checks both).
+const (
+	wmClass    = "Magiclink"
+	wmInstance = "magiclink"
+)
 
 // noDisplay explains why no window can open, or returns "". On Linux and
 // the BSDs a window needs an X11 or Wayland display; without one Fyne's
