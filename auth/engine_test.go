@@ -457,7 +457,8 @@ func TestStytchFaults(t *testing.T) {
 			h.em.FailNext(b.prefix+"/magic_links/email/login_or_create", 1, 503)
 			_ = e.StartLogin("f@example.com")
 			s := waitFor(t, e, "error", func(s Snapshot) bool { return s.Err != nil })
-			if s.State != StateSignedOut || s.Err.Kind != KindNetwork || s.Email != "f@example.com" {
+			if s.State != StateSignedOut || s.Err.Kind != KindNetwork || s.Err.Net != NetServer || s.Email != "f@example.com" ||
+				s.Err.Message != "Stytch is having trouble right now (it answered HTTP 503). Try again in a moment." {
 				t.Fatalf("%v %+v", s.State, s.Err)
 			}
 		})
@@ -470,7 +471,7 @@ func TestStytchFaults(t *testing.T) {
 			h.em.SetLatency(2 * time.Second)
 			_ = e.StartLogin("slow@example.com")
 			s := waitFor(t, e, "error", func(s Snapshot) bool { return s.Err != nil })
-			if s.Err.Kind != KindNetwork || !strings.Contains(s.Err.Message, "Can't reach Stytch") {
+			if s.Err.Kind != KindNetwork || s.Err.Net != NetTimeout || !strings.Contains(s.Err.Message, "didn't answer within 300ms") {
 				t.Fatalf("%+v", s.Err)
 			}
 		})

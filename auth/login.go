@@ -151,9 +151,17 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 	if e.login != l {
 		return
 	}
+	if err != nil && l.verifying {
+		// The link arrived although the send seemed to fail (Stytch sent it
+		// and the answer was lost): the verification in flight decides.
+		ae := e.classify(err, "send the sign-in link")
+		e.logFailure("the send seemed to fail, but the link was already followed", ae)
+		e.linkSentLocked(l)
+		return
+	}
 	if err != nil {
 		ae := e.classify(err, "send the sign-in link")
-		e.log.Warn("could not send magic link", "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+		e.logFailure("could not send magic link", ae)
 		if ae.Kind == KindMethodDisabled {
 			// The project allows no links for this app: close the
 			// listener and email a code instead, if codes are allowed.
@@ -177,7 +185,14 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 		return
 	}
 	e.linkSentLocked(l)
-	e.updateLocked(func(s *Snapshot) { s.State = StateLinkSent })
+	e.updateLocked(func(s *Snapshot) {
+		// Only Sending moves on to Check your inbox: the link may have been
+		// followed before Stytch's answer was handled, and Verifying (or
+		// what came after it) must not be undone.
+		if s.State == StateSending {
+			s.State = StateLinkSent
+		}
+	})
 }
 
 // sendLink asks Stytch to email a magic link for l, bound to l's PKCE
@@ -218,7 +233,7 @@ func (e *Engine) failLogin(l *pendingLogin, ae *Error) {
 	if e.login != l {
 		return
 	}
-	e.log.Warn("could not start sign-in", "kind", ae.Kind.String())
+	e.logFailure("could not start sign-in", ae)
 	e.login = nil
 	l.stop()
 	e.updateLocked(func(s *Snapshot) {
@@ -288,7 +303,7 @@ func (e *Engine) sendDoneLocked(l *pendingLogin, err error, what string, setRese
 // sendFailedLocked shows a failed resend; on a rate limit it also pushes
 // the resend time back.
 func (e *Engine) sendFailedLocked(ae *Error, what string, setResend func(*Snapshot, time.Time)) {
-	e.log.Warn("could not "+what, "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+	e.logFailure("could not "+what, ae)
 	e.updateLocked(func(s *Snapshot) {
 		s.Err = ae
 		if ae.Kind == KindRateLimited {
@@ -382,7 +397,7 @@ func (e *Engine) emailCode(l *pendingLogin, instead bool) {
 			}
 		}
 		if instead {
-			e.log.Warn("could not send a one-time code", "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+			e.logFailure("could not send a one-time code", ae)
 			e.login = nil
 			l.stop()
 			e.updateLocked(func(s *Snapshot) {
@@ -405,7 +420,11 @@ func (e *Engine) emailCode(l *pendingLogin, instead bool) {
 		if l.expiry == nil {
 			l.expiry = time.AfterFunc(e.cfg.LinkExpiry, func() { e.expireLogin(l) })
 		}
-		e.updateLocked(func(s *Snapshot) { s.State = StateLinkSent })
+		e.updateLocked(func(s *Snapshot) {
+			if s.State == StateSending {
+				s.State = StateLinkSent
+			}
+		})
 	}
 	e.updateLocked(func(s *Snapshot) {
 		s.Busy = false
@@ -494,7 +513,7 @@ func (e *Engine) verifyFailed(l *pendingLogin, ae *Error, more func(*Snapshot)) 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	l.verifying = false
-	e.log.Warn("sign-in attempt failed", "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+	e.logFailure("sign-in attempt failed", ae)
 	if e.login != l {
 		return
 	}
@@ -632,7 +651,7 @@ func (e *Engine) revoke(token string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), e.cfg.RequestTimeout)
 	defer cancel()
 	if ae := e.revokeToken(ctx, token); ae != nil {
-		e.log.Warn("could not revoke session", "kind", ae.Kind.String())
+		e.logFailure("could not revoke session", ae)
 	}
 }
 

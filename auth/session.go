@@ -93,7 +93,7 @@ func (e *Engine) checkSession(starting bool) {
 		})
 		return
 	}
-	e.log.Warn("could not check session; keeping it", "kind", ae.Kind.String(), "stytch_error", ae.StytchType)
+	e.logFailure("could not check session; keeping it", ae)
 	if e.snap.State == StateSignedIn {
 		// Stay signed in on a blip; say so and try again soon.
 		e.updateLocked(func(s *Snapshot) {
@@ -204,7 +204,7 @@ func (e *Engine) Logout() {
 		defer e.mu.Unlock()
 		var shown *Error
 		if revokeErr != nil {
-			e.log.Warn("could not revoke the session at Stytch; removed it locally", "kind", revokeErr.Kind.String())
+			e.logFailure("could not revoke the session at Stytch; removed it locally", revokeErr)
 			msg := "Signed out on this computer, but Stytch couldn't be reached to end the session"
 			if !expires.IsZero() {
 				msg += fmt.Sprintf("; it stays valid until %s unless revoked", expires.Local().Format("Jan 2, 15:04"))
