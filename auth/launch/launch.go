@@ -68,6 +68,27 @@ func (s Settings) StoreAccount() string {
 	return s.Config.StoreAccount()
 }
 
+// flagOf is the flag of each setting that has one.
+var flagOf = map[string]string{
+	auth.EnvPublicToken:     "public-token",
+	auth.EnvProjectID:       "project-id",
+	auth.EnvBaseURL:         "base-url",
+	auth.EnvRedirectURL:     "redirect-url",
+	auth.EnvSessionDuration: "session-duration",
+}
+
+// renameSetting makes a *auth.ConfigError name the setting the user
+// actually set (a flag, a variable, or a variable in the .env file).
+func renameSetting(err error, source func(string) string) error {
+	var ce *auth.ConfigError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	c := *ce
+	c.Var = source(ce.Var)
+	return &c
+}
+
 // UsageError is a bad flag or setting; the command should exit with code 2.
 type UsageError struct{ Err error }
 
@@ -106,20 +127,56 @@ func ParseWith(name string, args []string, getenv func(string) string, stderr io
 		return s, &UsageError{err}
 	}
 	if fs.NArg() > 0 {
-		return s, &UsageError{fmt.Errorf("unexpected argument %q; see --help", fs.Arg(0))}
+		return s, &UsageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	if s.Version {
 		return s, nil
 	}
-	if s.EnvFile == "" {
-		s.EnvFile = getenv(EnvEnvFile)
-	}
-	envFile := s.EnvFile
+	flagSet := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { flagSet[f.Name] = true })
+
+	// Only the implicit ./.env may be absent; a file the user named must
+	// be there.
+	envFile, named := s.EnvFile, "--env-file"
 	if envFile == "" {
-		envFile = ".env"
+		envFile, named = getenv(EnvEnvFile), EnvEnvFile
 	}
-	if err := s.Config.LoadEnv(getenv, envFile); err != nil {
+	if envFile == "" {
+		envFile, named = ".env", ""
+	}
+	s.EnvFile = envFile
+	vals, err := auth.ReadDotenvFile(envFile)
+	switch {
+	case err == nil:
+	case named == "" && errors.Is(err, os.ErrNotExist):
+		vals = map[string]string{}
+	case named != "":
+		return s, &UsageError{fmt.Errorf("%s %s", named, err)}
+	default:
 		return s, &UsageError{err}
+	}
+	// source names the setting the user actually set for env var k: its
+	// flag, the variable, or the variable in the .env file.
+	source := func(k string) string {
+		if f := flagOf[k]; f != "" && flagSet[f] {
+			return "--" + f
+		}
+		if getenv(k) != "" {
+			return k
+		}
+		if vals[k] != "" {
+			return k + " in " + envFile
+		}
+		if f := flagOf[k]; f != "" {
+			return k + " (--" + f + ")"
+		}
+		return k
+	}
+	if err := s.Config.LoadEnvFrom(getenv, vals); err != nil {
+		return s, &UsageError{renameSetting(err, source)}
+	}
+	if s.Config.BaseURL != "" {
+		s.Config.BaseURLSetting = source(auth.EnvBaseURL)
 	}
 	if v := getenv(EnvDemo); !s.Demo && v != "" {
 		switch strings.ToLower(v) {
@@ -127,21 +184,23 @@ func ParseWith(name string, args []string, getenv func(string) string, stderr io
 			s.Demo = true
 		case "0", "false", "no", "off":
 		default:
-			return s, &UsageError{fmt.Errorf("%s: %q should be 1 or 0", EnvDemo, v)}
+			return s, &UsageError{fmt.Errorf("%s=%q should be 1 or 0", EnvDemo, v)}
 		}
 	}
+	demoAddrFrom := "--demo-addr"
 	if s.DemoAddr == "" {
-		s.DemoAddr = getenv(EnvDemoAddr)
+		s.DemoAddr, demoAddrFrom = getenv(EnvDemoAddr), EnvDemoAddr
 	}
 	if s.DemoAddr == "" {
 		s.DemoAddr = DefaultDemoAddr
 	}
+	logFrom := "--log-level"
 	if *logLevel == "" {
-		*logLevel = getenv(EnvLog)
+		*logLevel, logFrom = getenv(EnvLog), EnvLog
 	}
 	if *logLevel != "" {
 		if err := s.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
-			return s, &UsageError{fmt.Errorf("log level %q should be debug, info, warn or error", *logLevel)}
+			return s, &UsageError{fmt.Errorf("%s %q should be debug, info, warn or error", logFrom, *logLevel)}
 		}
 	}
 	if !s.Config.HasCredentials() && def.PublicToken != "" {
@@ -153,18 +212,18 @@ func ParseWith(name string, args []string, getenv func(string) string, stderr io
 	if s.Demo {
 		host, _, err := net.SplitHostPort(s.DemoAddr)
 		if err != nil || !auth.IsLoopbackHost(host) {
-			return s, &UsageError{fmt.Errorf("--demo-addr %q must be a loopback address such as %s", s.DemoAddr, DefaultDemoAddr)}
+			return s, &UsageError{fmt.Errorf("%s %q must be a loopback address such as %s", demoAddrFrom, s.DemoAddr, DefaultDemoAddr)}
 		}
 		// Demo mode signs in as a shipped app does, with the emulator's
 		// public token; StartDemo supplies the base URL.
 		s.Config.PublicToken, s.Config.ProjectID, s.Config.Secret = emulator.DefaultPublicToken, "", ""
-		s.Config.BaseURL = "http://" + s.DemoAddr
+		s.Config.BaseURL, s.Config.BaseURLSetting = "http://"+s.DemoAddr, ""
 	} else if s.Config.UsesPublicToken() && s.Config.Secret != "" {
 		s.Warnings = append(s.Warnings, auth.EnvSecret+" is set but not used: with a public token the app never needs the secret. "+
 			"Remove it from this computer's environment and .env file.")
 	}
 	if err := s.Config.WithDefaults().Validate(); err != nil {
-		return s, &UsageError{err}
+		return s, &UsageError{renameSetting(err, source)}
 	}
 	return s, nil
 }

@@ -16,11 +16,21 @@ import (
 	"github.com/magiclink/magiclink/auth/emulator"
 )
 
+// emptyEnvFile is an existing .env file with nothing in it, so a test
+// never reads the working directory's.
+func emptyEnvFile(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "empty.env")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestParse(t *testing.T) {
-	dir := t.TempDir()
-	noFile := filepath.Join(dir, "missing.env")
+	noFile := emptyEnvFile(t)
 	cases := []struct {
 		name    string
 		args    []string
@@ -75,7 +85,7 @@ func TestParse(t *testing.T) {
 					t.Fatalf("%+v", s)
 				}
 			}},
-		{name: "bad public token", args: []string{"--public-token", "pk_abc", "--env-file", noFile}, wantErr: "STYTCH_PUBLIC_TOKEN"},
+		{name: "bad public token", args: []string{"--public-token", "pk_abc", "--env-file", noFile}, wantErr: "--public-token: should start with"},
 		{name: "live secret refused", args: []string{"--env-file", noFile},
 			env:     map[string]string{"STYTCH_PROJECT_ID": "project-live-abc", "STYTCH_SECRET": "secret-live-xyz"},
 			wantErr: "public token instead"},
@@ -87,12 +97,12 @@ func TestParse(t *testing.T) {
 				}
 			}},
 		{name: "only a project id", args: []string{"--env-file", noFile}, env: map[string]string{"STYTCH_PROJECT_ID": "project-test-abc"}, wantErr: "STYTCH_SECRET"},
-		{name: "bad redirect", args: []string{"--redirect-url", "https://example.com/cb", "--env-file", noFile}, wantErr: "STYTCH_REDIRECT_URL"},
+		{name: "bad redirect", args: []string{"--redirect-url", "https://example.com/cb", "--env-file", noFile}, wantErr: "--redirect-url: must start with"},
 		{name: "public demo addr", args: []string{"--demo-addr", "0.0.0.0:9011", "--env-file", noFile}, wantErr: "loopback"},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "not defined"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected argument"},
 		{name: "bad demo env", args: []string{"--env-file", noFile}, env: map[string]string{"MAGICLINK_DEMO": "maybe"}, wantErr: "MAGICLINK_DEMO"},
-		{name: "bad log level", args: []string{"--log-level", "loud", "--env-file", noFile}, wantErr: "log level"},
+		{name: "bad log level", args: []string{"--log-level", "loud", "--env-file", noFile}, wantErr: `--log-level "loud" should be`},
 		{name: "version", args: []string{"--version"}, check: func(t *testing.T, s Settings) {
 			if !s.Version {
 				t.Fatal("version not set")
@@ -129,6 +139,84 @@ func TestParseReadsDotenv(t *testing.T) {
 	s, err := Parse("magiclink", nil, env(map[string]string{EnvEnvFile: p}), io.Discard)
 	if err != nil || s.Demo || s.Config.ProjectID != "project-test-file" {
 		t.Fatalf("%+v %v", s, err)
+	}
+}
+
+// A bad setting is named as the user set it: the flag, the variable, or
+// the variable in the .env file.
+func TestErrorsNameTheSettingUsed(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "my.env")
+	if err := os.WriteFile(file, []byte("STYTCH_REDIRECT_URL=https://example.com/cb\nSTYTCH_BASE_URL=http://127.0.0.1:9\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := emptyEnvFile(t)
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--env-file", empty}, map[string]string{"STYTCH_REDIRECT_URL": "https://example.com/cb"}, `STYTCH_REDIRECT_URL: must start with "http://"`},
+		{[]string{"--env-file", file}, nil, `STYTCH_REDIRECT_URL in ` + file + `: must start with "http://"`},
+		{[]string{"--env-file", empty, "--redirect-url", "http://localhost/cb"}, nil, "--redirect-url: must include a port"},
+		{[]string{"--env-file", empty}, map[string]string{"STYTCH_SESSION_DURATION": "a week"}, `STYTCH_SESSION_DURATION: "a week" is not a duration`},
+		{[]string{"--env-file", empty}, map[string]string{"MAGICLINK_LOG": "loud"}, `MAGICLINK_LOG "loud" should be debug`},
+		{[]string{"--env-file", empty}, map[string]string{"MAGICLINK_DEMO_ADDR": "0.0.0.0:1"}, `MAGICLINK_DEMO_ADDR "0.0.0.0:1" must be a loopback address`},
+		{[]string{"--env-file", empty, "--demo-addr", "0.0.0.0:1"}, nil, `--demo-addr "0.0.0.0:1" must be a loopback address`},
+		{[]string{"--env-file", empty}, map[string]string{"MAGICLINK_DEMO": "maybe"}, `MAGICLINK_DEMO="maybe" should be 1 or 0`},
+	} {
+		_, err := Parse("magiclink", c.args, env(c.env), io.Discard)
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%v %v: got %v, want %q", c.args, c.env, err, c.want)
+		}
+	}
+	// A base URL is named for run-time messages the same way.
+	s, err := Parse("magiclink", []string{"--env-file", empty, "--base-url", "http://127.0.0.1:9"}, env(map[string]string{"STYTCH_PUBLIC_TOKEN": "public-token-test-x"}), io.Discard)
+	if err != nil || s.Config.BaseURLSetting != "--base-url" {
+		t.Fatalf("%v %q", err, s.Config.BaseURLSetting)
+	}
+	s, err = Parse("magiclink", []string{"--env-file", empty}, env(map[string]string{"STYTCH_PUBLIC_TOKEN": "public-token-test-x", "STYTCH_BASE_URL": "http://127.0.0.1:9"}), io.Discard)
+	if err != nil || s.Config.BaseURLSetting != "STYTCH_BASE_URL" {
+		t.Fatalf("%v %q", err, s.Config.BaseURLSetting)
+	}
+}
+
+// An env file the user named must exist and be readable; only the
+// implicit ./.env may be absent. A line that can't be parsed is named.
+func TestEnvFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.env")
+	bad := filepath.Join(dir, "bad.env")
+	if err := os.WriteFile(bad, []byte("# settings\nSTYTCH_PUBLIC_TOKEN=public-token-test-x\nthis is not a setting\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--env-file", missing}, nil, "--env-file " + missing + ": no such file"},
+		{nil, map[string]string{EnvEnvFile: missing}, EnvEnvFile + " " + missing + ": no such file"},
+		{[]string{"--env-file", dir}, nil, "--env-file " + dir + ": is a directory, not a file"},
+		{[]string{"--env-file", bad}, nil, "--env-file " + bad + ", line 3: expected KEY=VALUE"},
+	} {
+		_, err := Parse("magiclink", c.args, env(c.env), io.Discard)
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%v %v: got %v, want %q", c.args, c.env, err, c.want)
+		}
+	}
+	// The implicit ./.env may be missing, but not broken.
+	t.Chdir(dir)
+	if _, err := Parse("magiclink", nil, env(nil), io.Discard); err != nil {
+		t.Fatalf("no ./.env: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("oops\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse("magiclink", nil, env(nil), io.Discard); err == nil || !strings.HasPrefix(err.Error(), ".env, line 1: expected KEY=VALUE") {
+		t.Fatalf("broken ./.env: %v", err)
 	}
 }
 
@@ -173,7 +261,7 @@ func TestStartDemoAndReset(t *testing.T) {
 }
 
 func TestBuiltInPublicToken(t *testing.T) {
-	noFile := filepath.Join(t.TempDir(), "missing.env")
+	noFile := emptyEnvFile(t)
 	def := Defaults{PublicToken: "public-token-live-built-in"}
 	// A release build needs no configuration at all.
 	s, err := ParseWith("magiclink", []string{"--env-file", noFile}, env(nil), io.Discard, def)
