@@ -611,6 +611,7 @@ func (e *Engine) completeSignIn(l *pendingLogin, res *backend.Auth) (string, boo
 		*s = Snapshot{State: StateSignedIn, Email: prof.Email, Profile: prof, Notice: notice}
 	})
 	e.scheduleCheckLocked(e.cfg.CheckInterval)
+	e.revokeQueuedSoonLocked()
 	return prof.Email, true
 }
 
