@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/magiclink/magiclink/auth"
 	"github.com/magiclink/magiclink/auth/emulator"
@@ -240,14 +241,15 @@ func TestStartDemoAndReset(t *testing.T) {
 	if !strings.HasSuffix(d.InboxURL(), "/dev/inbox") {
 		t.Fatal(d.InboxURL())
 	}
-	// Reset with nothing stored is a no-op; with a bogus token it still forgets it.
+	// Reset with nothing stored says so; with a bogus token it still forgets it.
 	store := &auth.MemoryStore{}
-	if err := Reset(context.Background(), cfg, auth.App{}, store, log); err != nil {
-		t.Fatal(err)
+	if r, err := Reset(context.Background(), cfg, auth.App{}, store, nil, log); err != nil || r != auth.ForgetNothing ||
+		ResetMessage(r) != "Nothing to reset: no session is stored on this computer for this Stytch project." {
+		t.Fatal(r, err)
 	}
 	_ = store.Set(context.Background(), "stale")
-	if err := Reset(context.Background(), cfg, auth.App{}, store, log); err != nil {
-		t.Fatal(err)
+	if r, err := Reset(context.Background(), cfg, auth.App{}, store, nil, log); err != nil || r != auth.ForgetRevoked {
+		t.Fatal(r, err)
 	}
 	if _, err := store.Get(context.Background()); !errors.Is(err, auth.ErrNoToken) {
 		t.Fatal("reset kept the token")
@@ -259,6 +261,69 @@ func TestStartDemoAndReset(t *testing.T) {
 		t.Fatalf("state not saved: %v", err)
 	}
 }
+
+// --reset while Stytch can't be reached forgets the session here and keeps
+// it to revoke later, saying so in one sentence; the next reset that
+// reaches Stytch revokes it. A keyring that isn't there is one sentence too.
+func TestResetOffline(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := auth.Config{RequestTimeout: 2 * time.Second}
+	d, err := StartDemo(&cfg, "127.0.0.1:0", t.TempDir(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	down := cfg
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	down.BaseURL = "http://" + ln.Addr().String()
+	ln.Close()
+
+	ctx := context.Background()
+	store, later := &auth.MemoryStore{}, &auth.MemoryStore{}
+	_ = store.Set(ctx, "session-token-to-revoke")
+	r, err := Reset(ctx, down, auth.App{}, store, later, log)
+	if err != nil || r != auth.ForgetRevokeLater {
+		t.Fatal(r, err)
+	}
+	if msg := ResetMessage(r); msg != "Signed out on this computer; Stytch couldn't be reached, so the session will be ended there the next time magiclink starts and reaches Stytch." {
+		t.Fatal(msg)
+	}
+	if _, err := store.Get(ctx); !errors.Is(err, auth.ErrNoToken) {
+		t.Fatal("the session is still stored")
+	}
+	if got, _ := later.Get(ctx); got != "session-token-to-revoke" {
+		t.Fatalf("kept to revoke: %q", got)
+	}
+	// Reachable again: the queued session is revoked (Stytch no longer
+	// knowing it counts) and the queue is emptied.
+	if r, err := Reset(ctx, cfg, auth.App{}, store, later, log); err != nil || r != auth.ForgetNothing {
+		t.Fatal(r, err)
+	}
+	if _, err := later.Get(ctx); !errors.Is(err, auth.ErrNoToken) {
+		t.Fatal("the queue was not emptied")
+	}
+	// Nowhere to keep it: says it stays valid.
+	_ = store.Set(ctx, "another")
+	r, err = Reset(ctx, down, auth.App{}, store, brokenStore{}, log)
+	if err != nil || r != auth.ForgetNotRevoked || !strings.Contains(ResetMessage(r), "stays valid at Stytch until it expires") {
+		t.Fatal(r, err, ResetMessage(r))
+	}
+	// No keyring at all.
+	_, err = Reset(ctx, cfg, auth.App{}, brokenStore{}, brokenStore{}, log)
+	msg := ResetErrorMessage(err)
+	if msg != "Could not reset: this computer's keyring isn't available (no Secret Service is running, or it is locked), so no stored session could be read." {
+		t.Fatalf("%v → %q", err, msg)
+	}
+}
+
+// brokenStore is a keyring that is not there.
+type brokenStore struct{}
+
+var errBroken = &auth.KeyringError{Op: "read", Err: errors.New("the name org.freedesktop.secrets was not provided by any .service files")}
+
+func (brokenStore) Get(context.Context) (string, error) { return "", errBroken }
+func (brokenStore) Set(context.Context, string) error   { return errBroken }
+func (brokenStore) Delete(context.Context) error        { return errBroken }
 
 func TestBuiltInPublicToken(t *testing.T) {
 	noFile := emptyEnvFile(t)
