@@ -126,8 +126,10 @@ func (c Config) APIBaseURL() string {
 }
 
 // StoreAccount names the stored session in the keyring: the credential it
-// was issued to (public token or project id) and the API host that issued
-// it, so a session is only ever sent back to the API that created it.
+// was issued to (public token or project id, which also tells the two
+// modes apart) and the API host that issued it, with its scheme when that
+// is not https, so a session is only ever sent back to the API that
+// created it.
 func (c Config) StoreAccount() string {
 	id := c.ProjectID
 	if c.UsesPublicToken() {
@@ -135,7 +137,11 @@ func (c Config) StoreAccount() string {
 	}
 	host := c.APIBaseURL()
 	if u, err := url.Parse(host); err == nil && u.Host != "" {
-		host = u.Host
+		host = strings.ToLower(u.Host)
+		if u.Scheme != "https" {
+			// A session issued over TLS never goes out in the clear.
+			host = u.Scheme + "://" + host
+		}
 	}
 	return id + "@" + host
 }

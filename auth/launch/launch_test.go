@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -324,6 +328,93 @@ var errBroken = &auth.KeyringError{Op: "read", Err: errors.New("the name org.fre
 func (brokenStore) Get(context.Context) (string, error) { return "", errBroken }
 func (brokenStore) Set(context.Context, string) error   { return errBroken }
 func (brokenStore) Delete(context.Context) error        { return errBroken }
+
+// accountStore is a keyring: one token per account.
+type accountStore struct {
+	m       map[string]string
+	account string
+}
+
+func (a accountStore) Get(context.Context) (string, error) {
+	if t, ok := a.m[a.account]; ok {
+		return t, nil
+	}
+	return "", auth.ErrNoToken
+}
+func (a accountStore) Set(_ context.Context, t string) error { a.m[a.account] = t; return nil }
+func (a accountStore) Delete(context.Context) error          { delete(a.m, a.account); return nil }
+
+// The bug: the stored session was keyed by project id only, so a demo
+// session (demo project id) was sent to a real API once STYTCH_BASE_URL
+// was set with the demo's id. Now every mode, credential and API host has
+// its own entry, and the configured API never sees the demo's token.
+func TestDemoSessionNeverGoesToAnotherAPI(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen = append(seen, fmt.Sprint(r.URL, r.Header, string(b)))
+		mu.Unlock()
+		http.Error(w, `{"status_code":404,"error_type":"session_not_found"}`, http.StatusNotFound)
+	}))
+	defer api.Close()
+	empty := emptyEnvFile(t)
+	parse := func(args []string, m map[string]string) Settings {
+		t.Helper()
+		s, err := Parse("magiclink", append(args, "--env-file", empty), env(m), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	demo := parse([]string{"--demo"}, nil)
+	keyring := map[string]string{demo.StoreAccount(): "demo-session-token-secret"}
+	for _, s := range []Settings{
+		parse(nil, map[string]string{"STYTCH_PUBLIC_TOKEN": emulator.DefaultPublicToken, "STYTCH_BASE_URL": api.URL}),
+		parse(nil, map[string]string{"STYTCH_PROJECT_ID": emulator.DefaultProjectID, "STYTCH_SECRET": "secret-test-x", "STYTCH_BASE_URL": api.URL}),
+	} {
+		if s.StoreAccount() == demo.StoreAccount() {
+			t.Fatalf("the demo and %s share the keyring entry %q", s.Config.BaseURL, s.StoreAccount())
+		}
+		eng, err := auth.New(s.Config, auth.Options{Store: accountStore{keyring, s.StoreAccount()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng.Start()
+		deadline := time.Now().Add(5 * time.Second)
+		for eng.Snapshot().State == auth.StateRestoring && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if st := eng.Snapshot().State; st != auth.StateSignedOut {
+			t.Errorf("%s: %v, want signed out (nothing stored for this API)", s.StoreAccount(), st)
+		}
+		eng.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, r := range seen {
+		if strings.Contains(r, "demo-session-token-secret") {
+			t.Fatalf("the demo's session token was sent to the configured API: %s", r)
+		}
+	}
+	// Mode, credential, host and scheme each give their own entry.
+	accounts := map[string]bool{}
+	for _, s := range []Settings{
+		demo,
+		parse(nil, map[string]string{"STYTCH_PUBLIC_TOKEN": emulator.DefaultPublicToken}),
+		parse(nil, map[string]string{"STYTCH_PUBLIC_TOKEN": emulator.DefaultPublicToken, "STYTCH_BASE_URL": "https://stytch.example.com"}),
+		parse(nil, map[string]string{"STYTCH_PUBLIC_TOKEN": emulator.DefaultPublicToken, "STYTCH_BASE_URL": "http://stytch.example.com"}),
+		parse(nil, map[string]string{"STYTCH_PUBLIC_TOKEN": "public-token-test-other"}),
+		parse(nil, map[string]string{"STYTCH_PROJECT_ID": emulator.DefaultProjectID, "STYTCH_SECRET": "secret-test-x"}),
+	} {
+		a := s.StoreAccount()
+		if accounts[a] {
+			t.Errorf("keyring entry %q is shared", a)
+		}
+		accounts[a] = true
+	}
+}
 
 func TestBuiltInPublicToken(t *testing.T) {
 	noFile := emptyEnvFile(t)
