@@ -68,6 +68,9 @@ const (
 	// KindProjectUnsupported: the project requires a captcha or device
 	// fingerprinting, which a desktop app cannot supply.
 	KindProjectUnsupported
+	// KindOlderLink: PKCE failed on a link from an earlier sign-in attempt
+	// of this run; the newest email's link is the one that works.
+	KindOlderLink
 )
 
 var kindNames = [...]string{
@@ -75,7 +78,7 @@ var kindNames = [...]string{
 	"OtherDevice", "WrongTokenType", "MissingToken", "SessionExpired",
 	"BadCredentials", "RedirectNotAllowed", "Network", "Keyring", "PortBusy",
 	"CodeWrong", "CodeExpired", "LoginExpired", "RevokeFailed", "Config",
-	"AppNotAuthorized", "MethodDisabled", "ProjectUnsupported",
+	"AppNotAuthorized", "MethodDisabled", "ProjectUnsupported", "OlderLink",
 }
 
 // String returns the kind's name.

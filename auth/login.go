@@ -509,18 +509,19 @@ func (e *Engine) VerifyCode(code string) error {
 
 // verifyFailed returns a pending login to LinkSent after a failed link or
 // code, so the user can try the other one or a newer email.
-func (e *Engine) verifyFailed(l *pendingLogin, ae *Error, more func(*Snapshot)) {
+func (e *Engine) verifyFailed(l *pendingLogin, ae *Error, more func(*Snapshot)) *Error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	l.verifying = false
 	e.logFailure("sign-in attempt failed", ae)
 	if e.login != l {
-		return
+		return ae
 	}
 	if l.expired {
 		e.expireLoginLocked(l)
-		return
+		return ae
 	}
+	ae = e.linkErrorLocked(l, ae)
 	e.updateLocked(func(s *Snapshot) {
 		s.State, s.Err = StateLinkSent, ae
 		if more != nil {
@@ -531,6 +532,35 @@ func (e *Engine) verifyFailed(l *pendingLogin, ae *Error, more func(*Snapshot)) 
 			s.Code.Active = false
 		}
 	})
+	return ae
+}
+
+// Messages for a link that failed while login l is still pending.
+const (
+	olderLinkMessage       = "That's an older link — use the newest email. Each new sign-in request replaces the links sent before it."
+	usedLinkNewestMessage  = "That link was already used or has expired. Use the link in the newest email from Magiclink."
+	usedLinkResendMessage  = "That link was already used or has expired. Press Resend for a new one."
+	olderLinkPageHint      = "Go back to Magiclink and open the link in the newest email."
+	usedLinkNewestPageHint = "Open the link in the newest email from Magiclink."
+)
+
+// linkErrorLocked says what happened to a link that failed while login l
+// is pending: a PKCE failure after earlier attempts in this run is an
+// older link (not another device or a restart), and a used or expired
+// link says to use the newest email while Resend is not yet offered.
+func (e *Engine) linkErrorLocked(l *pendingLogin, ae *Error) *Error {
+	c := *ae
+	switch {
+	case ae.Kind == KindOtherDevice && l.id > 1:
+		c.Kind, c.Message = KindOlderLink, olderLinkMessage
+	case ae.Kind == KindLinkExpired && e.snap.Link.Active && e.now().Before(e.snap.Link.ResendAt):
+		c.Message = usedLinkNewestMessage
+	case ae.Kind == KindLinkExpired && e.snap.Link.Active && !e.linksOff:
+		c.Message = usedLinkResendMessage
+	default:
+		return ae
+	}
+	return &c
 }
 
 // callbackFor returns the listener's handler for login l. Only one token
@@ -563,9 +593,12 @@ func (e *Engine) callbackFor(l *pendingLogin) callbackFunc {
 		defer cancel()
 		res, err := e.api.AuthenticateLink(ctx, token, verifier, e.cfg.SessionDuration)
 		if err != nil {
-			ae := e.classify(err, "sign in")
-			e.verifyFailed(l, ae, nil)
-			return pageFor(ae.Kind, ae.Message)
+			ae := e.verifyFailed(l, e.classify(err, "sign in"), nil)
+			p := pageFor(ae.Kind, ae.Message)
+			if ae.Message == usedLinkNewestMessage {
+				p.Hint = usedLinkNewestPageHint
+			}
+			return p
 		}
 		if email, ok := e.completeSignIn(l, res); ok {
 			return pageSignedIn(email)
