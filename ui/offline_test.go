@@ -25,6 +25,19 @@ func TestOfflineSaysWhyAndOffersSignOut(t *testing.T) {
 	s.Err = &auth.Error{Kind: auth.KindNetwork, Net: auth.NetOffline, Message: "You're offline: this computer has no network connection."}
 	h.eng.push(s)
 	wantText(t, "title", v.title, "You're offline")
+	for _, c := range []struct {
+		err  *auth.Error
+		want string
+	}{
+		{&auth.Error{Kind: auth.KindNetwork, Net: auth.NetServer, Message: "Stytch is having trouble right now (it answered HTTP 503)."}, "Stytch is having trouble"},
+		{&auth.Error{Kind: auth.KindBadCredentials, Message: "Stytch rejected this app's credentials."}, "Stytch refused this app"},
+		{&auth.Error{Kind: auth.KindNetwork, Net: auth.NetTimeout, Message: "Stytch at https://test.stytch.com didn't answer within 10s."}, "Can't reach Stytch"},
+	} {
+		s.Err = c.err
+		h.eng.push(s)
+		wantText(t, "title", v.title, c.want)
+		wantText(t, "message", v.message, c.err.Message)
+	}
 
 	s.Busy = true
 	h.eng.push(s)

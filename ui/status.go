@@ -18,6 +18,8 @@ const (
 	restoringDetail = "Checking your saved session with Stytch."
 	offlineTitle    = "You're offline"
 	unreachTitle    = "Can't reach Stytch"
+	troubleTitle    = "Stytch is having trouble"
+	refusedTitle    = "Stytch refused this app"
 	offlineDefault  = "Can't reach Stytch"
 	retryText       = "Retry now"
 )
@@ -25,8 +27,13 @@ const (
 // offlineHeading is the Offline screen's title for what went wrong: only
 // no network at all is "You're offline".
 func offlineHeading(err *auth.Error) string {
-	if err == nil || err.Net == auth.NetOffline {
+	switch {
+	case err == nil || err.Net == auth.NetOffline:
 		return offlineTitle
+	case err.Net == auth.NetServer || err.Net == auth.NetUnexpected:
+		return troubleTitle
+	case err.Kind != auth.KindNetwork:
+		return refusedTitle
 	}
 	return unreachTitle
 }
