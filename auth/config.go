@@ -78,6 +78,9 @@ type Config struct {
 	// loopback http URL with an explicit port (STYTCH_REDIRECT_URL).
 	// Default DefaultRedirectURL.
 	RedirectURL string
+	// RedirectURLSetting names where RedirectURL was set, e.g.
+	// "--redirect-url", for messages. Default: both names.
+	RedirectURLSetting string
 	// SessionDuration is the session length requested from Stytch and the
 	// extension applied on every check (STYTCH_SESSION_DURATION).
 	// Default DefaultSessionDuration; Stytch allows 5m to 366 days.

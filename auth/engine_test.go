@@ -398,6 +398,16 @@ func TestPortBusy(t *testing.T) {
 		if len(h.em.Outbox("")) != 0 {
 			t.Error("an email was sent although the link could not work")
 		}
+		// The message names the setting the user actually set.
+		h.cfg.RedirectURLSetting = "STYTCH_REDIRECT_URL in .env"
+		e2 := h.engine()
+		e2.Start()
+		waitState(t, e2, StateSignedOut)
+		_ = e2.StartLogin("busy@example.com")
+		s = waitFor(t, e2, "port error", func(s Snapshot) bool { return s.Err != nil })
+		if !strings.Contains(s.Err.Message, "choose another port with STYTCH_REDIRECT_URL in .env and register") {
+			t.Fatalf("%+v", s.Err)
+		}
 	})
 }
 

@@ -132,6 +132,11 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 		e.mu.Unlock()
 	}
 	e.lnMu.Unlock()
+	var busy *Error
+	if errors.As(err, &busy) && busy.Kind == KindPortBusy && e.cfg.RedirectURLSetting != "" {
+		// Name the setting the user actually set.
+		err = portError(e.redirect.Port(), e.redirect.Host, e.cfg.RedirectURLSetting, busy.Cause)
+	}
 	if err != nil {
 		e.failLogin(l, e.classify(err, "start sign-in"))
 		return

@@ -98,7 +98,7 @@ func appMessages(t *testing.T) string {
 		b.WriteString(e.classify(&backend.Error{StatusCode: 400, Type: typ, Credentials: EnvPublicToken}, "x").Message + "\n")
 	}
 	b.WriteString(classify(&backend.Error{StatusCode: 503, Type: "internal_server_error"}, "x").Message + "\n")
-	b.WriteString(portError("3000", "localhost:3000", syscall.EADDRINUSE).Message + "\n")
+	b.WriteString(portError("3000", "localhost:3000", "", syscall.EADDRINUSE).Message + "\n")
 	b.WriteString(revokeFailedMessage(false, time.Now()) + "\n")
 	configured := Config{PublicToken: "public-token-test-x", BaseURL: "http://127.0.0.1:9", BaseURLSetting: EnvBaseURL}
 	for _, cfg := range []Config{{PublicToken: "public-token-test-x"}, configured} {

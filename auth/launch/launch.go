@@ -188,6 +188,9 @@ func ParseWith(name string, args []string, getenv func(string) string, stderr io
 	if s.Config.BaseURL != "" {
 		s.Config.BaseURLSetting = source(auth.EnvBaseURL)
 	}
+	if s.Config.RedirectURL != "" {
+		s.Config.RedirectURLSetting = source(auth.EnvRedirectURL)
+	}
 	if v := getenv(EnvDemo); !s.Demo && v != "" {
 		switch strings.ToLower(v) {
 		case "1", "true", "yes", "on":

@@ -185,6 +185,10 @@ func TestErrorsNameTheSettingUsed(t *testing.T) {
 	if err != nil || s.Config.BaseURLSetting != "STYTCH_BASE_URL" {
 		t.Fatalf("%v %q", err, s.Config.BaseURLSetting)
 	}
+	s, err = Parse("magiclink", []string{"--env-file", file, "--redirect-url", "http://localhost:4000/cb"}, env(map[string]string{"STYTCH_PUBLIC_TOKEN": "public-token-test-x"}), io.Discard)
+	if err != nil || s.Config.RedirectURLSetting != "--redirect-url" || s.Config.BaseURLSetting != "STYTCH_BASE_URL in "+file {
+		t.Fatalf("%v %q %q", err, s.Config.RedirectURLSetting, s.Config.BaseURLSetting)
+	}
 }
 
 // An env file the user named must exist and be readable; only the
