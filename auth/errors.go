@@ -300,8 +300,7 @@ func netFault(err error) NetFault {
 	var recordHeader tls.RecordHeaderError
 	var alert tls.AlertError
 	switch {
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH),
-		strings.Contains(err.Error(), "network is unreachable"):
+	case errors.Is(err, syscall.ENETUNREACH), strings.Contains(err.Error(), "network is unreachable"):
 		return NetOffline
 	case errors.As(err, &dns):
 		if strings.Contains(dns.Err, "unreachable") {

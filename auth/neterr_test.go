@@ -59,6 +59,12 @@ func TestUnreachableSaysWhy(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
+				if c.net == NetDNS {
+					var dns *net.DNSError
+					if _, err := net.DefaultResolver.LookupHost(context.Background(), "stytch-api.invalid"); !errors.As(err, &dns) || !dns.IsNotFound {
+						t.Skipf("this computer's DNS doesn't answer 'no such host' for .invalid names: %v", err)
+					}
+				}
 				check := func(where string, s Snapshot) {
 					t.Helper()
 					if s.Err == nil || s.Err.Kind != KindNetwork || s.Err.Net != c.net {
