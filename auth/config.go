@@ -70,10 +70,17 @@ type Config struct {
 	// https://test.stytch.com, otherwise https://api.stytch.com), or chosen
 	// by stytch-go from ProjectID.
 	BaseURL string
+	// BaseURLSetting names where BaseURL was set, e.g. "--base-url" or
+	// "STYTCH_BASE_URL", for messages that tell the user to check it.
+	// Default: both names.
+	BaseURLSetting string
 	// RedirectURL is where the magic link sends the browser; it must be a
 	// loopback http URL with an explicit port (STYTCH_REDIRECT_URL).
 	// Default DefaultRedirectURL.
 	RedirectURL string
+	// RedirectURLSetting names where RedirectURL was set, e.g.
+	// "--redirect-url", for messages. Default: both names.
+	RedirectURLSetting string
 	// SessionDuration is the session length requested from Stytch and the
 	// extension applied on every check (STYTCH_SESSION_DURATION).
 	// Default DefaultSessionDuration; Stytch allows 5m to 366 days.
@@ -122,8 +129,10 @@ func (c Config) APIBaseURL() string {
 }
 
 // StoreAccount names the stored session in the keyring: the credential it
-// was issued to (public token or project id) and the API host that issued
-// it, so a session is only ever sent back to the API that created it.
+// was issued to (public token or project id, which also tells the two
+// modes apart) and the API host that issued it, with its scheme when that
+// is not https, so a session is only ever sent back to the API that
+// created it.
 func (c Config) StoreAccount() string {
 	id := c.ProjectID
 	if c.UsesPublicToken() {
@@ -131,7 +140,11 @@ func (c Config) StoreAccount() string {
 	}
 	host := c.APIBaseURL()
 	if u, err := url.Parse(host); err == nil && u.Host != "" {
-		host = u.Host
+		host = strings.ToLower(u.Host)
+		if u.Scheme != "https" {
+			// A session issued over TLS never goes out in the clear.
+			host = u.Scheme + "://" + host
+		}
 	}
 	return id + "@" + host
 }
@@ -280,18 +293,74 @@ func IsLoopbackHost(h string) bool {
 func (c *Config) LoadEnv(getenv func(string) string, dotenvPath string) error {
 	vals := map[string]string{}
 	if dotenvPath != "" {
-		f, err := os.Open(dotenvPath)
-		switch {
-		case err == nil:
-			defer f.Close()
-			vals, err = ParseDotenv(f)
-			if err != nil {
-				return fmt.Errorf("could not read %s: %w", dotenvPath, err)
-			}
-		case !errors.Is(err, os.ErrNotExist):
-			return fmt.Errorf("could not open %s: %w", dotenvPath, err)
+		var err error
+		if vals, err = ReadDotenvFile(dotenvPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
 		}
 	}
+	return c.LoadEnvFrom(getenv, vals)
+}
+
+// DotenvError is a .env file that could not be read or parsed: Path names
+// the file and Line the line (0 when the file as a whole failed).
+type DotenvError struct {
+	Path string
+	Line int
+	Msg  string
+	Err  error
+}
+
+func (e *DotenvError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s, line %d: %s", e.Path, e.Line, e.Msg)
+	}
+	return e.Path + ": " + e.Msg
+}
+
+func (e *DotenvError) Unwrap() error { return e.Err }
+
+// ReadDotenvFile reads the dotenv file at path. A missing file is a
+// *DotenvError wrapping os.ErrNotExist; a line that can't be parsed is a
+// *DotenvError naming the file and the line (never its content, which may
+// hold a secret).
+func ReadDotenvFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		msg := "could not be opened"
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			msg = "no such file"
+		case errors.Is(err, os.ErrPermission):
+			msg = "permission denied"
+		}
+		return nil, &DotenvError{Path: path, Msg: msg, Err: err}
+	}
+	defer f.Close()
+	vals, err := ParseDotenv(f)
+	if err != nil {
+		var le *lineError
+		if errors.As(err, &le) {
+			return nil, &DotenvError{Path: path, Line: le.line, Msg: le.msg, Err: err}
+		}
+		msg := "could not be read"
+		if strings.Contains(err.Error(), "is a directory") {
+			msg = "is a directory, not a file"
+		}
+		return nil, &DotenvError{Path: path, Msg: msg, Err: err}
+	}
+	return vals, nil
+}
+
+type lineError struct {
+	line int
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+// LoadEnvFrom fills the fields of c that are still empty from getenv, then
+// from vals (a dotenv file's settings).
+func (c *Config) LoadEnvFrom(getenv func(string) string, vals map[string]string) error {
 	get := func(k string) string {
 		if v := getenv(k); v != "" {
 			return v
@@ -336,8 +405,11 @@ func ParseDotenv(r io.Reader) (map[string]string, error) {
 		line = strings.TrimPrefix(line, "export ")
 		k, v, ok := strings.Cut(line, "=")
 		k = strings.TrimSpace(k)
+		if ok && strings.ContainsAny(k, " \t\"'") {
+			return nil, &lineError{n, "the name before = has spaces or quotes; expected KEY=VALUE"}
+		}
 		if !ok || k == "" {
-			return nil, fmt.Errorf("line %d: expected KEY=VALUE", n)
+			return nil, &lineError{n, "expected KEY=VALUE, such as " + EnvPublicToken + "=public-token-test-…"}
 		}
 		v = strings.TrimSpace(v)
 		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {

@@ -22,6 +22,11 @@ type Options struct {
 	// Store keeps the session token between runs. Default: a MemoryStore
 	// (nothing is remembered); the app passes a KeyringStore.
 	Store TokenStore
+	// Revocations keeps sessions signed out while Stytch could not be
+	// reached, to revoke them the next time it answers. Use a keyring entry
+	// next to Store's (same project and API host). Default: none, and such
+	// a session stays valid at Stytch until it expires.
+	Revocations TokenStore
 	// Logger receives diagnostics. It never receives a token, verifier,
 	// secret or magic link. Default: discard.
 	Logger *slog.Logger
@@ -73,6 +78,12 @@ type Engine struct {
 	codesOff  bool // the project switched email one-time codes off for this app
 	started   bool
 	verifyFn  func() // test hook, called when a verification starts
+
+	revocations TokenStore // sessions to revoke when Stytch answers again
+	revokeMu    sync.Mutex // serialises reads and writes of revocations
+	revoking    bool       // revokeQueued is running
+	// revokePending: revocations may hold sessions (unknown at start).
+	revokePending bool
 }
 
 // New validates cfg, fills its defaults and builds an engine in state
@@ -106,18 +117,20 @@ func New(cfg Config, opts Options) (*Engine, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{
-		cfg:      cfg,
-		redirect: redirect,
-		log:      opts.Logger,
-		now:      opts.Now,
-		api:      api,
-		app:      opts.App,
-		ctx:      ctx,
-		cancel:   cancel,
-		store:    opts.Store,
-		keyring:  opts.Store,
-		subs:     map[int]*subscriber{},
-		snap:     Snapshot{State: StateRestoring},
+		cfg:           cfg,
+		redirect:      redirect,
+		log:           opts.Logger,
+		now:           opts.Now,
+		api:           api,
+		app:           opts.App,
+		ctx:           ctx,
+		cancel:        cancel,
+		store:         opts.Store,
+		keyring:       opts.Store,
+		revocations:   opts.Revocations,
+		revokePending: opts.Revocations != nil,
+		subs:          map[int]*subscriber{},
+		snap:          Snapshot{State: StateRestoring},
 	}
 	return e, nil
 }
@@ -136,6 +149,7 @@ func (e *Engine) Start() {
 	}
 	e.started = true
 	e.goRun(e.restore)
+	e.revokeQueuedSoonLocked()
 	e.mu.Unlock()
 }
 

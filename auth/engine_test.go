@@ -248,7 +248,8 @@ func TestReplayedAndExpiredLinks(t *testing.T) {
 			t.Fatalf("replay: %v %+v", s.State, s.Err)
 		}
 
-		// The fresh link, after it expired at Stytch.
+		// The fresh link, after it expired at Stytch, once Resend is offered.
+		time.Sleep(time.Until(e.Snapshot().Link.ResendAt))
 		h.em.Advance(61 * time.Minute)
 		code, body = open(t, h.lastLink("replay@example.com"))
 		if code != http.StatusGone || !strings.Contains(body, "Resend") {
@@ -397,6 +398,16 @@ func TestPortBusy(t *testing.T) {
 		if len(h.em.Outbox("")) != 0 {
 			t.Error("an email was sent although the link could not work")
 		}
+		// The message names the setting the user actually set.
+		h.cfg.RedirectURLSetting = "STYTCH_REDIRECT_URL in .env"
+		e2 := h.engine()
+		e2.Start()
+		waitState(t, e2, StateSignedOut)
+		_ = e2.StartLogin("busy@example.com")
+		s = waitFor(t, e2, "port error", func(s Snapshot) bool { return s.Err != nil })
+		if !strings.Contains(s.Err.Message, "choose another port with STYTCH_REDIRECT_URL in .env and register") {
+			t.Fatalf("%+v", s.Err)
+		}
 	})
 }
 
@@ -457,7 +468,8 @@ func TestStytchFaults(t *testing.T) {
 			h.em.FailNext(b.prefix+"/magic_links/email/login_or_create", 1, 503)
 			_ = e.StartLogin("f@example.com")
 			s := waitFor(t, e, "error", func(s Snapshot) bool { return s.Err != nil })
-			if s.State != StateSignedOut || s.Err.Kind != KindNetwork || s.Email != "f@example.com" {
+			if s.State != StateSignedOut || s.Err.Kind != KindNetwork || s.Err.Net != NetServer || s.Email != "f@example.com" ||
+				s.Err.Message != "Stytch is having trouble right now (it answered HTTP 503). Try again in a moment." {
 				t.Fatalf("%v %+v", s.State, s.Err)
 			}
 		})
@@ -470,7 +482,7 @@ func TestStytchFaults(t *testing.T) {
 			h.em.SetLatency(2 * time.Second)
 			_ = e.StartLogin("slow@example.com")
 			s := waitFor(t, e, "error", func(s Snapshot) bool { return s.Err != nil })
-			if s.Err.Kind != KindNetwork || !strings.Contains(s.Err.Message, "Can't reach Stytch") {
+			if s.Err.Kind != KindNetwork || s.Err.Net != NetTimeout || !strings.Contains(s.Err.Message, "didn't answer within 300ms") {
 				t.Fatalf("%+v", s.Err)
 			}
 		})

@@ -2,11 +2,16 @@ package auth
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
+	"strings"
+	"syscall"
 
 	"github.com/magiclink/magiclink/auth/backend"
 )
@@ -63,6 +68,9 @@ const (
 	// KindProjectUnsupported: the project requires a captcha or device
 	// fingerprinting, which a desktop app cannot supply.
 	KindProjectUnsupported
+	// KindOlderLink: PKCE failed on a link from an earlier sign-in attempt
+	// of this run; the newest email's link is the one that works.
+	KindOlderLink
 )
 
 var kindNames = [...]string{
@@ -70,7 +78,7 @@ var kindNames = [...]string{
 	"OtherDevice", "WrongTokenType", "MissingToken", "SessionExpired",
 	"BadCredentials", "RedirectNotAllowed", "Network", "Keyring", "PortBusy",
 	"CodeWrong", "CodeExpired", "LoginExpired", "RevokeFailed", "Config",
-	"AppNotAuthorized", "MethodDisabled", "ProjectUnsupported",
+	"AppNotAuthorized", "MethodDisabled", "ProjectUnsupported", "OlderLink",
 }
 
 // String returns the kind's name.
@@ -91,7 +99,45 @@ type Error struct {
 	StytchType string
 	// RequestID is Stytch's request id, useful when contacting support.
 	RequestID string
-	Cause     error
+	// Net says why Stytch could not be reached (or that it answered with
+	// a server error) when Kind is KindNetwork; NetNone otherwise.
+	Net   NetFault
+	Cause error
+}
+
+// NetFault tells apart the ways Stytch can be out of reach, because each
+// has a different fix.
+type NetFault int
+
+// Network faults.
+const (
+	NetNone NetFault = iota
+	// NetOffline: this computer has no network at all.
+	NetOffline
+	// NetDNS: the API host's name could not be looked up.
+	NetDNS
+	// NetRefused: nothing accepted the connection at the API's address.
+	NetRefused
+	// NetTLS: no secure connection could be made (certificate, or not TLS).
+	NetTLS
+	// NetTimeout: Stytch did not answer within the request timeout.
+	NetTimeout
+	// NetServer: Stytch answered with a server error (5xx).
+	NetServer
+	// NetUnexpected: Stytch's answer was not what its API documents.
+	NetUnexpected
+	// NetFailed: the connection failed in another way (reset, closed).
+	NetFailed
+)
+
+var netNames = [...]string{"", "offline", "dns", "refused", "tls", "timeout", "server_error", "unexpected_response", "connection_failed"}
+
+// String returns the fault's name for logs, e.g. "refused".
+func (f NetFault) String() string {
+	if f < 0 || int(f) >= len(netNames) {
+		return ""
+	}
+	return netNames[f]
 }
 
 // Error implements error.
@@ -137,10 +183,14 @@ func classify(err error, what string) *Error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &syn) || errors.As(err, &typ) || errors.Is(err, backend.ErrUnexpectedResponse) {
-		return newError(KindNetwork, "Stytch sent an unexpected response. Try again in a moment.", err)
+		e := newError(KindNetwork, "Stytch sent an unexpected response. Try again in a moment.", err)
+		e.Net = NetUnexpected
+		return e
 	}
 	if isNetwork(err) {
-		return newError(KindNetwork, "Can't reach Stytch. Check your internet connection and try again.", err)
+		e := newError(KindNetwork, "Can't reach Stytch. Check your internet connection and try again.", err)
+		e.Net = netFault(err)
+		return e
 	}
 	return newError(KindUnknown, fmt.Sprintf("Could not %s. Please try again.", what), err)
 }
@@ -212,7 +262,8 @@ func fromStytch(se *backend.Error, what string) *Error {
 		if se.StatusCode == 429 {
 			e.Kind, e.Message = KindRateLimited, "Too many attempts. Wait a minute, then try again."
 		} else if se.StatusCode >= 500 {
-			e.Kind, e.Message = KindNetwork, "Stytch is having trouble right now. Try again in a moment."
+			e.Kind, e.Net = KindNetwork, NetServer
+			e.Message = fmt.Sprintf("Stytch is having trouble right now (it answered HTTP %d). Try again in a moment.", se.StatusCode)
 		} else {
 			e.Kind, e.Message = KindUnknown, fmt.Sprintf("Could not %s (%s).", what, se.Type)
 		}
@@ -221,7 +272,8 @@ func fromStytch(se *backend.Error, what string) *Error {
 }
 
 // classify is classify with the engine's own details filled in: the app ID
-// the dashboard must list when Stytch does not know this app.
+// the dashboard must list when Stytch does not know this app, and the API
+// URL (and the setting that chose it) when Stytch can't be reached.
 func (e *Engine) classify(err error, what string) *Error {
 	ae := classify(err, what)
 	if ae != nil && ae.Kind == KindAppNotAuthorized {
@@ -230,5 +282,159 @@ func (e *Engine) classify(err error, what string) *Error {
 			"and add %s under Authorized applications.", e.app.ID)
 		ae = &c
 	}
+	if ae != nil && ae.Kind == KindNetwork && ae.Net != NetServer && ae.Net != NetUnexpected {
+		c := *ae
+		c.Message = netMessage(c.Net, c.Cause, e.cfg)
+		ae = &c
+	}
 	return ae
+}
+
+// netFault tells why a request did not reach Stytch.
+func netFault(err error) NetFault {
+	var dns *net.DNSError
+	var certInvalid x509.CertificateInvalidError
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var certVerify *tls.CertificateVerificationError
+	var recordHeader tls.RecordHeaderError
+	var alert tls.AlertError
+	switch {
+	case errors.Is(err, syscall.ENETUNREACH), strings.Contains(err.Error(), "network is unreachable"):
+		return NetOffline
+	case errors.As(err, &dns):
+		if strings.Contains(dns.Err, "unreachable") {
+			return NetOffline
+		}
+		return NetDNS
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return NetRefused
+	case errors.As(err, &certVerify), errors.As(err, &certInvalid), errors.As(err, &unknownCA), errors.As(err, &hostname),
+		errors.As(err, &recordHeader), errors.As(err, &alert), strings.Contains(err.Error(), "tls: "),
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return NetTLS
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return NetTimeout
+	}
+	return NetFailed
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// netMessage says why Stytch can't be reached and what to do. A fault at
+// a configured base URL names the URL and the setting, because the likely
+// fix is there and not in the network.
+func netMessage(f NetFault, cause error, cfg Config) string {
+	api := cfg.APIBaseURL()
+	host := api
+	if u, err := url.Parse(api); err == nil && u.Host != "" {
+		host = u.Hostname()
+	}
+	setting := cfg.BaseURLSetting
+	if setting == "" {
+		setting = EnvBaseURL + " (--base-url)"
+	}
+	configured := cfg.BaseURL != ""
+	check := " Check " + setting + "."
+	switch f {
+	case NetOffline:
+		return "You're offline: this computer has no network connection. Connect to the internet and try again."
+	case NetDNS:
+		if configured {
+			return "Can't find the host " + host + " of the Stytch API URL " + api + " set by " + setting + ". Check that setting."
+		}
+		return "Can't look up " + host + " (DNS failed). Check your internet connection and try again."
+	case NetRefused:
+		if configured {
+			return "Nothing is answering at " + api + " (the connection was refused)." + check
+		}
+		return "Stytch at " + api + " refused the connection. Try again in a moment; if it keeps happening, check your proxy or firewall."
+	case NetTLS:
+		msg := "Couldn't make a secure connection to " + api + " (" + tlsReason(cause) + ")."
+		if configured {
+			return msg + check
+		}
+		return msg + " A proxy or firewall may be intercepting the connection; check your network settings."
+	case NetTimeout:
+		msg := fmt.Sprintf("Stytch at %s didn't answer within %s. Check your internet connection and try again.", api, cfg.WithDefaults().RequestTimeout)
+		if configured {
+			msg += " If it keeps happening, check " + setting + "."
+		}
+		return msg
+	}
+	if configured {
+		return "Can't reach Stytch at " + api + " (the connection failed)." + check
+	}
+	return "Can't reach Stytch at " + api + " (the connection failed). Check your internet connection and try again."
+}
+
+// tlsReason says in a few words why a TLS connection failed.
+func tlsReason(err error) string {
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var certInvalid x509.CertificateInvalidError
+	var recordHeader tls.RecordHeaderError
+	switch {
+	case errors.As(err, &unknownCA):
+		return "its certificate isn't signed by an authority this computer trusts"
+	case errors.As(err, &hostname):
+		return "its certificate is for another host"
+	case errors.As(err, &certInvalid):
+		if certInvalid.Reason == x509.Expired {
+			return "its certificate has expired or is not yet valid"
+		}
+		return "its certificate isn't valid"
+	case errors.As(err, &recordHeader), err != nil && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return "it doesn't speak HTTPS; the URL may need http://"
+	}
+	return "the TLS handshake failed"
+}
+
+// causeText is err for a debug log: transport and Stytch errors hold no
+// token (requests carry tokens in headers and bodies, never in URLs), and
+// a URL's query and credentials are dropped all the same.
+func causeText(err error) string {
+	if err == nil {
+		return ""
+	}
+	if be := backend.AsError(err); be != nil {
+		// Stytch's own English message is left out: it may quote what was
+		// sent. Its type and request id are logged beside.
+		short := *be
+		short.Message = ""
+		return strings.Replace(err.Error(), be.Error(), short.Error(), 1)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			u.User, u.RawQuery, u.Fragment = nil, "", ""
+			safe := *ue
+			safe.URL = u.String()
+			return strings.Replace(err.Error(), ue.Error(), safe.Error(), 1)
+		}
+	}
+	return err.Error()
+}
+
+// logFailure logs a failure the user is told about: its kind, why Stytch
+// was out of reach, Stytch's error type and request id, and at debug level
+// the underlying error. Never a token, code, verifier or link.
+func (e *Engine) logFailure(msg string, ae *Error) {
+	attrs := []any{"kind", ae.Kind.String()}
+	if ae.Net != NetNone {
+		attrs = append(attrs, "net", ae.Net.String())
+	}
+	if ae.StytchType != "" {
+		attrs = append(attrs, "stytch_error", ae.StytchType)
+	}
+	if ae.RequestID != "" {
+		attrs = append(attrs, "request_id", ae.RequestID)
+	}
+	if ae.Cause != nil && e.log.Enabled(context.Background(), slog.LevelDebug) {
+		attrs = append(attrs, "cause", causeText(ae.Cause))
+	}
+	e.log.Warn(msg, attrs...)
 }

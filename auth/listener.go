@@ -70,7 +70,7 @@ func startListener(redirect *url.URL, handle callbackFunc, log *slog.Logger) (*l
 			for _, o := range lns {
 				o.Close()
 			}
-			return nil, portError(port, a, err)
+			return nil, portError(port, a, "", err)
 		}
 		lns = append(lns, ln)
 	}
@@ -106,14 +106,19 @@ func isAddrInUse(err error) bool {
 	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, wsaeAddrInUse)
 }
 
-func portError(port, addr string, err error) *Error {
+// portError says the redirect's port can't be used. setting names where
+// the redirect URL was set; "" names both its flag and variable.
+func portError(port, addr, setting string, err error) *Error {
+	if setting == "" {
+		setting = "--redirect-url (or " + EnvRedirectURL + ")"
+	}
 	if isAddrInUse(err) {
 		return newError(KindPortBusy, fmt.Sprintf(
 			"Port %s is already in use by another program, so the sign-in link can't reach this app. "+
-				"Quit that program, or choose another port with --redirect-url (or %s) and register that URL in Stytch.",
-			port, EnvRedirectURL), err)
+				"Quit that program, or choose another port with %s and register that URL in Stytch.",
+			port, setting), err)
 	}
-	return newError(KindPortBusy, fmt.Sprintf("Could not listen on %s for the sign-in link: %v. Choose another address with --redirect-url.", addr, err), err)
+	return newError(KindPortBusy, fmt.Sprintf("Could not listen on %s for the sign-in link. Choose another address with %s.", addr, setting), err)
 }
 
 // allowedHosts lists the Host header values a browser may send for the

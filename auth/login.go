@@ -132,6 +132,11 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 		e.mu.Unlock()
 	}
 	e.lnMu.Unlock()
+	var busy *Error
+	if errors.As(err, &busy) && busy.Kind == KindPortBusy && e.cfg.RedirectURLSetting != "" {
+		// Name the setting the user actually set.
+		err = portError(e.redirect.Port(), e.redirect.Host, e.cfg.RedirectURLSetting, busy.Cause)
+	}
 	if err != nil {
 		e.failLogin(l, e.classify(err, "start sign-in"))
 		return
@@ -151,9 +156,17 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 	if e.login != l {
 		return
 	}
+	if err != nil && l.verifying {
+		// The link arrived although the send seemed to fail (Stytch sent it
+		// and the answer was lost): the verification in flight decides.
+		ae := e.classify(err, "send the sign-in link")
+		e.logFailure("the send seemed to fail, but the link was already followed", ae)
+		e.linkSentLocked(l)
+		return
+	}
 	if err != nil {
 		ae := e.classify(err, "send the sign-in link")
-		e.log.Warn("could not send magic link", "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+		e.logFailure("could not send magic link", ae)
 		if ae.Kind == KindMethodDisabled {
 			// The project allows no links for this app: close the
 			// listener and email a code instead, if codes are allowed.
@@ -177,7 +190,14 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 		return
 	}
 	e.linkSentLocked(l)
-	e.updateLocked(func(s *Snapshot) { s.State = StateLinkSent })
+	e.updateLocked(func(s *Snapshot) {
+		// Only Sending moves on to Check your inbox: the link may have been
+		// followed before Stytch's answer was handled, and Verifying (or
+		// what came after it) must not be undone.
+		if s.State == StateSending {
+			s.State = StateLinkSent
+		}
+	})
 }
 
 // sendLink asks Stytch to email a magic link for l, bound to l's PKCE
@@ -218,7 +238,7 @@ func (e *Engine) failLogin(l *pendingLogin, ae *Error) {
 	if e.login != l {
 		return
 	}
-	e.log.Warn("could not start sign-in", "kind", ae.Kind.String())
+	e.logFailure("could not start sign-in", ae)
 	e.login = nil
 	l.stop()
 	e.updateLocked(func(s *Snapshot) {
@@ -288,7 +308,7 @@ func (e *Engine) sendDoneLocked(l *pendingLogin, err error, what string, setRese
 // sendFailedLocked shows a failed resend; on a rate limit it also pushes
 // the resend time back.
 func (e *Engine) sendFailedLocked(ae *Error, what string, setResend func(*Snapshot, time.Time)) {
-	e.log.Warn("could not "+what, "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+	e.logFailure("could not "+what, ae)
 	e.updateLocked(func(s *Snapshot) {
 		s.Err = ae
 		if ae.Kind == KindRateLimited {
@@ -382,7 +402,7 @@ func (e *Engine) emailCode(l *pendingLogin, instead bool) {
 			}
 		}
 		if instead {
-			e.log.Warn("could not send a one-time code", "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+			e.logFailure("could not send a one-time code", ae)
 			e.login = nil
 			l.stop()
 			e.updateLocked(func(s *Snapshot) {
@@ -405,7 +425,11 @@ func (e *Engine) emailCode(l *pendingLogin, instead bool) {
 		if l.expiry == nil {
 			l.expiry = time.AfterFunc(e.cfg.LinkExpiry, func() { e.expireLogin(l) })
 		}
-		e.updateLocked(func(s *Snapshot) { s.State = StateLinkSent })
+		e.updateLocked(func(s *Snapshot) {
+			if s.State == StateSending {
+				s.State = StateLinkSent
+			}
+		})
 	}
 	e.updateLocked(func(s *Snapshot) {
 		s.Busy = false
@@ -490,18 +514,19 @@ func (e *Engine) VerifyCode(code string) error {
 
 // verifyFailed returns a pending login to LinkSent after a failed link or
 // code, so the user can try the other one or a newer email.
-func (e *Engine) verifyFailed(l *pendingLogin, ae *Error, more func(*Snapshot)) {
+func (e *Engine) verifyFailed(l *pendingLogin, ae *Error, more func(*Snapshot)) *Error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	l.verifying = false
-	e.log.Warn("sign-in attempt failed", "kind", ae.Kind.String(), "stytch_error", ae.StytchType, "request_id", ae.RequestID)
+	e.logFailure("sign-in attempt failed", ae)
 	if e.login != l {
-		return
+		return ae
 	}
 	if l.expired {
 		e.expireLoginLocked(l)
-		return
+		return ae
 	}
+	ae = e.linkErrorLocked(l, ae)
 	e.updateLocked(func(s *Snapshot) {
 		s.State, s.Err = StateLinkSent, ae
 		if more != nil {
@@ -512,6 +537,35 @@ func (e *Engine) verifyFailed(l *pendingLogin, ae *Error, more func(*Snapshot)) 
 			s.Code.Active = false
 		}
 	})
+	return ae
+}
+
+// Messages for a link that failed while login l is still pending.
+const (
+	olderLinkMessage       = "That's an older link — use the newest email. Each new sign-in request replaces the links sent before it."
+	usedLinkNewestMessage  = "That link was already used or has expired. Use the link in the newest email from Magiclink."
+	usedLinkResendMessage  = "That link was already used or has expired. Press Resend for a new one."
+	olderLinkPageHint      = "Go back to Magiclink and open the link in the newest email."
+	usedLinkNewestPageHint = "Open the link in the newest email from Magiclink."
+)
+
+// linkErrorLocked says what happened to a link that failed while login l
+// is pending: a PKCE failure after earlier attempts in this run is an
+// older link (not another device or a restart), and a used or expired
+// link says to use the newest email while Resend is not yet offered.
+func (e *Engine) linkErrorLocked(l *pendingLogin, ae *Error) *Error {
+	c := *ae
+	switch {
+	case ae.Kind == KindOtherDevice && l.id > 1:
+		c.Kind, c.Message = KindOlderLink, olderLinkMessage
+	case ae.Kind == KindLinkExpired && e.snap.Link.Active && e.now().Before(e.snap.Link.ResendAt):
+		c.Message = usedLinkNewestMessage
+	case ae.Kind == KindLinkExpired && e.snap.Link.Active && !e.linksOff:
+		c.Message = usedLinkResendMessage
+	default:
+		return ae
+	}
+	return &c
 }
 
 // callbackFor returns the listener's handler for login l. Only one token
@@ -544,9 +598,12 @@ func (e *Engine) callbackFor(l *pendingLogin) callbackFunc {
 		defer cancel()
 		res, err := e.api.AuthenticateLink(ctx, token, verifier, e.cfg.SessionDuration)
 		if err != nil {
-			ae := e.classify(err, "sign in")
-			e.verifyFailed(l, ae, nil)
-			return pageFor(ae.Kind, ae.Message)
+			ae := e.verifyFailed(l, e.classify(err, "sign in"), nil)
+			p := pageFor(ae.Kind, ae.Message)
+			if ae.Message == usedLinkNewestMessage {
+				p.Hint = usedLinkNewestPageHint
+			}
+			return p
 		}
 		if email, ok := e.completeSignIn(l, res); ok {
 			return pageSignedIn(email)
@@ -592,6 +649,7 @@ func (e *Engine) completeSignIn(l *pendingLogin, res *backend.Auth) (string, boo
 		*s = Snapshot{State: StateSignedIn, Email: prof.Email, Profile: prof, Notice: notice}
 	})
 	e.scheduleCheckLocked(e.cfg.CheckInterval)
+	e.revokeQueuedSoonLocked()
 	return prof.Email, true
 }
 
@@ -632,7 +690,7 @@ func (e *Engine) revoke(token string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), e.cfg.RequestTimeout)
 	defer cancel()
 	if ae := e.revokeToken(ctx, token); ae != nil {
-		e.log.Warn("could not revoke session", "kind", ae.Kind.String())
+		e.logFailure("could not revoke session", ae)
 	}
 }
 

@@ -133,6 +133,10 @@ func pageFor(kind Kind, msg string) page {
 		p.status, p.Title, p.Heading = http.StatusBadRequest, "Wrong device", "Open this link on the computer that asked for it"
 		p.Body = "For your security, a link only works in the same run of Magiclink that requested it. It was requested by another device, or the app was restarted since."
 		p.Hint = "In Magiclink, ask for a new link and open it on this computer — or use “Get a code instead”."
+	case KindOlderLink:
+		p.status, p.Title, p.Heading = http.StatusBadRequest, "Older link", "This is an older link"
+		p.Body = "You asked for a new sign-in link since this one was sent, and each new request replaces the links before it."
+		p.Hint = olderLinkPageHint
 	case KindNetwork:
 		p.status, p.Tone, p.Title, p.Heading = http.StatusBadGateway, "warn", "Try again", "Couldn't reach Stytch"
 		p.Body = "Your link is still good. Check your connection, then reload this page."

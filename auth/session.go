@@ -68,6 +68,7 @@ func (e *Engine) checkSession(starting bool) {
 		prof := profileFrom(res, e.now())
 		e.retryN = 0
 		e.log.Info("session confirmed", "expires_at", prof.ExpiresAt.Format(time.RFC3339))
+		e.revokeQueuedSoonLocked() // Stytch answers: end sessions signed out offline
 		e.updateLocked(func(s *Snapshot) {
 			notice := s.Notice
 			*s = Snapshot{State: StateSignedIn, Email: prof.Email, Profile: prof, Notice: notice}
@@ -93,7 +94,7 @@ func (e *Engine) checkSession(starting bool) {
 		})
 		return
 	}
-	e.log.Warn("could not check session; keeping it", "kind", ae.Kind.String(), "stytch_error", ae.StytchType)
+	e.logFailure("could not check session; keeping it", ae)
 	if e.snap.State == StateSignedIn {
 		// Stay signed in on a blip; say so and try again soon.
 		e.updateLocked(func(s *Snapshot) {
@@ -106,8 +107,9 @@ func (e *Engine) checkSession(starting bool) {
 	delay = min(delay, retryMax)
 	e.retryN++
 	retryAt := e.now().Add(delay)
+	now := e.now()
 	e.updateLocked(func(s *Snapshot) {
-		s.State, s.Err, s.RetryAt = StateOffline, ae, retryAt
+		s.State, s.Err, s.RetryAt, s.TriedAt, s.Busy = StateOffline, ae, retryAt, now, false
 	})
 	if e.retryT != nil {
 		e.retryT.Stop()
@@ -142,7 +144,9 @@ func (e *Engine) scheduleCheckLocked(d time.Duration) {
 	e.checkT = time.AfterFunc(d, func() { e.Refresh() })
 }
 
-// Retry checks the stored session again now (Offline → Restoring).
+// Retry checks the stored session again now. The engine stays Offline
+// with Busy set while it tries, so the Offline screen shows the attempt;
+// a failure sets TriedAt and the new Err, a success signs in.
 func (e *Engine) Retry() {
 	e.mu.Lock()
 	if e.closed || e.snap.Busy || e.snap.State != StateOffline {
@@ -153,7 +157,7 @@ func (e *Engine) Retry() {
 		e.retryT.Stop()
 		e.retryT = nil
 	}
-	e.updateLocked(func(s *Snapshot) { s.State = StateRestoring })
+	e.updateLocked(func(s *Snapshot) { s.Busy = true })
 	e.goRun(func() { e.checkSession(true) })
 	e.mu.Unlock()
 }
@@ -169,8 +173,10 @@ func (e *Engine) Refresh() {
 }
 
 // Logout revokes the session at Stytch, then forgets it locally. When
-// Stytch can't be reached the local copy is removed anyway and the user is
-// told the session stays valid at Stytch until it expires.
+// Stytch can't be reached (or the engine is Offline, where it would only
+// wait for a timeout) the local copy is removed at once and the session is
+// kept in Options.Revocations to revoke the next time Stytch answers; the
+// user is told which.
 func (e *Engine) Logout() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -178,6 +184,11 @@ func (e *Engine) Logout() {
 		return
 	}
 	tok, store, kr := e.token, e.store, e.keyring
+	offline := e.snap.State == StateOffline
+	var offlineErr *Error
+	if offline {
+		offlineErr = e.snap.Err
+	}
 	// Forget the token now: a session check still in flight sees it gone
 	// and drops its result instead of signing back in.
 	e.token = ""
@@ -189,9 +200,22 @@ func (e *Engine) Logout() {
 	e.updateLocked(func(s *Snapshot) { s.Busy = true })
 	e.goRun(func() {
 		var revokeErr *Error
-		if tok != "" {
+		switch {
+		case tok == "":
+		case offline:
+			revokeErr = offlineErr
+			if revokeErr == nil {
+				revokeErr = newError(KindNetwork, "Stytch can't be reached.", nil)
+			}
+		default:
 			ctx, cancel := e.callCtx()
 			revokeErr = e.revokeToken(ctx, tok)
+			cancel()
+		}
+		queued := false
+		if revokeErr != nil {
+			ctx, cancel := context.WithTimeout(e.ctx, DefaultKeyringTimeout+time.Second)
+			queued = e.queueRevoke(ctx, tok)
 			cancel()
 		}
 		e.deleteToken(store)
@@ -204,12 +228,8 @@ func (e *Engine) Logout() {
 		defer e.mu.Unlock()
 		var shown *Error
 		if revokeErr != nil {
-			e.log.Warn("could not revoke the session at Stytch; removed it locally", "kind", revokeErr.Kind.String())
-			msg := "Signed out on this computer, but Stytch couldn't be reached to end the session"
-			if !expires.IsZero() {
-				msg += fmt.Sprintf("; it stays valid until %s unless revoked", expires.Local().Format("Jan 2, 15:04"))
-			}
-			shown = &Error{Kind: KindRevokeFailed, Message: msg + ".", Cause: revokeErr}
+			e.logFailure("could not revoke the session at Stytch; removed it locally", revokeErr)
+			shown = &Error{Kind: KindRevokeFailed, Message: revokeFailedMessage(queued, expires), Cause: revokeErr}
 		} else {
 			e.log.Info("signed out; session revoked")
 		}
@@ -220,27 +240,74 @@ func (e *Engine) Logout() {
 	})
 }
 
+// Messages of a sign-out that could not reach Stytch.
+const (
+	revokeLaterMessage = "Signed out on this computer. Stytch couldn't be reached, so the app will end the session there the next time it reaches Stytch."
+	revokeNeverMessage = "Signed out on this computer, but Stytch couldn't be reached to end the session"
+)
+
+func revokeFailedMessage(queued bool, expires time.Time) string {
+	if queued {
+		return revokeLaterMessage
+	}
+	msg := revokeNeverMessage
+	if !expires.IsZero() {
+		msg += fmt.Sprintf("; it stays valid until %s unless revoked", expires.Local().Format("Jan 2, 15:04"))
+	}
+	return msg + "."
+}
+
+// ForgetResult is what Forget did.
+type ForgetResult int
+
+// Forget results.
+const (
+	// ForgetNothing: no session was stored.
+	ForgetNothing ForgetResult = iota
+	// ForgetRevoked: the session was ended at Stytch and removed here.
+	ForgetRevoked
+	// ForgetRevokeLater: removed here; Stytch couldn't be reached, and the
+	// session will be revoked the next time the app reaches it.
+	ForgetRevokeLater
+	// ForgetNotRevoked: removed here; Stytch couldn't be reached and the
+	// session could not be kept to revoke later.
+	ForgetNotRevoked
+)
+
 // Forget revokes the stored session at Stytch (if any) and removes it from
-// the store, synchronously. It is for `--reset`; a running UI uses Logout.
-// The local copy is removed even when Stytch can't be reached; the error
-// then says so.
-func (e *Engine) Forget(ctx context.Context) error {
+// the store, synchronously, and also revokes sessions queued by an earlier
+// sign-out. It is for `--reset`; a running UI uses Logout. The local copy
+// is removed even when Stytch can't be reached; the result says what
+// happened. The error is a *KeyringError when the keyring failed.
+func (e *Engine) Forget(ctx context.Context) (ForgetResult, error) {
 	e.mu.Lock()
 	store := e.store
 	e.mu.Unlock()
+	pending := e.revokeQueued(ctx)
 	tok, err := store.Get(ctx)
 	if errors.Is(err, ErrNoToken) {
-		return nil
+		if pending > 0 {
+			return ForgetRevokeLater, nil
+		}
+		return ForgetNothing, nil
 	}
 	if err != nil {
-		return fmt.Errorf("could not read the stored session: %w", err)
+		return ForgetNothing, err
 	}
 	revokeErr := e.revokeToken(ctx, tok)
-	if err := store.Delete(ctx); err != nil {
-		return fmt.Errorf("could not remove the stored session: %w", err)
-	}
+	queued := false
 	if revokeErr != nil {
-		return fmt.Errorf("removed the stored session, but could not revoke it at Stytch: %w", revokeErr)
+		e.logFailure("could not revoke the stored session at Stytch", revokeErr)
+		queued = e.queueRevoke(ctx, tok)
 	}
-	return nil
+	if err := store.Delete(ctx); err != nil {
+		return ForgetNothing, err
+	}
+	switch {
+	case revokeErr == nil:
+		return ForgetRevoked, nil
+	case queued:
+		return ForgetRevokeLater, nil
+	}
+	return ForgetNotRevoked, nil
 }

@@ -69,9 +69,12 @@ type Snapshot struct {
 
 	// RetryAt is when the engine will try again while Offline.
 	RetryAt time.Time
+	// TriedAt is when the engine last tried to reach Stytch and failed,
+	// while Offline (Err says what happened).
+	TriedAt time.Time
 
 	// Busy is true while a request started from the current view (resend,
-	// sign-out, code request) is in flight.
+	// sign-out, code request, a retry while Offline) is in flight.
 	Busy bool
 
 	// LinksOff is true once Stytch said the project switches email magic

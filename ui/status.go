@@ -17,9 +17,26 @@ const (
 	restoringText   = "Restoring your session…"
 	restoringDetail = "Checking your saved session with Stytch."
 	offlineTitle    = "You're offline"
+	unreachTitle    = "Can't reach Stytch"
+	troubleTitle    = "Stytch is having trouble"
+	refusedTitle    = "Stytch refused this app"
 	offlineDefault  = "Can't reach Stytch"
 	retryText       = "Retry now"
 )
+
+// offlineHeading is the Offline screen's title for what went wrong: only
+// no network at all is "You're offline".
+func offlineHeading(err *auth.Error) string {
+	switch {
+	case err == nil || err.Net == auth.NetOffline:
+		return offlineTitle
+	case err.Net == auth.NetServer || err.Net == auth.NetUnexpected:
+		return troubleTitle
+	case err.Kind != auth.KindNetwork:
+		return refusedTitle
+	}
+	return unreachTitle
+}
 
 // busyView is a centred activity indicator with a message: Verifying and
 // Restoring.
@@ -70,11 +87,13 @@ type offlineView struct {
 	root fyne.CanvasObject
 	snap auth.Snapshot
 
-	message *widget.Label
-	who     *widget.RichText
-	next    *widget.Label
-	retryB  *button
-	busy    *widget.ProgressBarInfinite
+	title    *widget.Label
+	message  *widget.Label
+	who      *widget.RichText
+	next     *widget.Label
+	retryB   *button
+	signOutB *button
+	busy     *widget.ProgressBarInfinite
 }
 
 func newOfflineView(u *UI) *offlineView {
@@ -84,16 +103,20 @@ func newOfflineView(u *UI) *offlineView {
 	v.who = caption("")
 	v.next = widget.NewLabel("")
 	v.retryB = newButton(retryText, theme.ViewRefreshIcon(), widget.HighImportance, func() { u.eng.Retry() })
+	// Sign out forgets the session here at once; the engine ends it at
+	// Stytch when Stytch can be reached again.
+	v.signOutB = newButton(signOutText, theme.LogoutIcon(), widget.MediumImportance, func() { u.eng.Logout() })
+	v.title = heading(offlineTitle)
 	v.busy = widget.NewProgressBarInfinite()
 	v.busy.Stop()
 	v.busy.Hide()
 	v.root = container.NewVBox(
-		container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSquareSize(40), icon), nil, heading(offlineTitle)),
+		container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSquareSize(40), icon), nil, v.title),
 		v.message,
 		card(
 			v.next,
 			v.busy,
-			container.NewHBox(layout.NewSpacer(), v.retryB),
+			container.NewHBox(v.signOutB, layout.NewSpacer(), v.retryB),
 		),
 		v.who,
 	)
@@ -107,6 +130,7 @@ func (v *offlineView) leave()                      { v.busy.Stop() }
 
 func (v *offlineView) update(s auth.Snapshot) {
 	v.snap = s
+	v.title.SetText(offlineHeading(s.Err))
 	msg := errText(s.Err)
 	if msg == "" {
 		msg = offlineDefault + ". Check your internet connection."
@@ -119,6 +143,7 @@ func (v *offlineView) update(s auth.Snapshot) {
 		v.who.Hide()
 	}
 	v.retryB.setEnabled(!s.Busy)
+	v.signOutB.setEnabled(!s.Busy)
 	if s.Busy {
 		v.busy.Show()
 		v.busy.Start()
@@ -132,13 +157,17 @@ func (v *offlineView) update(s auth.Snapshot) {
 // tick refreshes the retry countdown.
 func (v *offlineView) tick() {
 	now := v.u.opts.Now()
+	tried := ""
+	if !v.snap.TriedAt.IsZero() {
+		tried = "Last tried at " + timeOfDay(v.snap.TriedAt, now.Location()) + ". "
+	}
 	switch {
 	case v.snap.Busy:
 		v.next.SetText("Trying to reach Stytch…")
 	case v.snap.RetryAt.IsZero():
-		v.next.SetText("Retry when you're back online.")
+		v.next.SetText(tried + "Retry when you're back online.")
 	case remaining(now, v.snap.RetryAt) > 0:
-		v.next.SetText("Trying again at " + timeOfDay(v.snap.RetryAt, now.Location()) +
+		v.next.SetText(tried + "Trying again at " + timeOfDay(v.snap.RetryAt, now.Location()) +
 			" (in " + clock(remaining(now, v.snap.RetryAt)) + ")")
 	default:
 		v.next.SetText("Trying again now…")

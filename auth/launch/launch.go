@@ -68,8 +68,34 @@ func (s Settings) StoreAccount() string {
 	return s.Config.StoreAccount()
 }
 
+// flagOf is the flag of each setting that has one.
+var flagOf = map[string]string{
+	auth.EnvPublicToken:     "public-token",
+	auth.EnvProjectID:       "project-id",
+	auth.EnvBaseURL:         "base-url",
+	auth.EnvRedirectURL:     "redirect-url",
+	auth.EnvSessionDuration: "session-duration",
+}
+
+// renameSetting makes a *auth.ConfigError name the setting the user
+// actually set (a flag, a variable, or a variable in the .env file).
+func renameSetting(err error, source func(string) string) error {
+	var ce *auth.ConfigError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	c := *ce
+	c.Var = source(ce.Var)
+	return &c
+}
+
 // UsageError is a bad flag or setting; the command should exit with code 2.
-type UsageError struct{ Err error }
+type UsageError struct {
+	Err error
+	// Hint is a short line to print after the error, e.g. where to find
+	// the flags; empty when the error says it all.
+	Hint string
+}
 
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
@@ -95,31 +121,75 @@ func ParseWith(name string, args []string, getenv func(string) string, stderr io
 	fs.BoolVar(&s.Version, "version", false, "print the version and exit")
 	fs.StringVar(&s.EnvFile, "env-file", "", "file with STYTCH_* settings (env "+EnvEnvFile+", default .env)")
 	logLevel := fs.String("log-level", "", "log level: debug, info, warn or error (env "+EnvLog+", default info)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: %s [flags]\n\nSigns you in with a Stytch email magic link. With no Stytch credentials it runs in demo mode.\n\nFlags:\n", name)
-		fs.PrintDefaults()
-	}
+	// The flag package would print a bad flag's error and then the whole
+	// usage; the caller prints the error once with a short hint instead,
+	// and the full usage only for --help.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	hint := fmt.Sprintf("Run '%s --help' to see the flags.", name)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fmt.Fprintf(stderr, "Usage: %s [flags]\n\nSigns you in with a Stytch email magic link. With no Stytch credentials it runs in demo mode.\n\nFlags:\n", name)
+			fs.PrintDefaults()
 			return s, err
 		}
-		return s, &UsageError{err}
+		return s, &UsageError{Err: err, Hint: hint}
 	}
 	if fs.NArg() > 0 {
-		return s, &UsageError{fmt.Errorf("unexpected argument %q; see --help", fs.Arg(0))}
+		return s, &UsageError{Err: fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0)), Hint: hint}
 	}
 	if s.Version {
 		return s, nil
 	}
-	if s.EnvFile == "" {
-		s.EnvFile = getenv(EnvEnvFile)
-	}
-	envFile := s.EnvFile
+	flagSet := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { flagSet[f.Name] = true })
+
+	// Only the implicit ./.env may be absent; a file the user named must
+	// be there.
+	envFile, named := s.EnvFile, "--env-file"
 	if envFile == "" {
-		envFile = ".env"
+		envFile, named = getenv(EnvEnvFile), EnvEnvFile
 	}
-	if err := s.Config.LoadEnv(getenv, envFile); err != nil {
-		return s, &UsageError{err}
+	if envFile == "" {
+		envFile, named = ".env", ""
+	}
+	s.EnvFile = envFile
+	vals, err := auth.ReadDotenvFile(envFile)
+	switch {
+	case err == nil:
+	case named == "" && errors.Is(err, os.ErrNotExist):
+		vals = map[string]string{}
+	case named != "":
+		return s, &UsageError{Err: fmt.Errorf("%s %s", named, err)}
+	default:
+		return s, &UsageError{Err: err}
+	}
+	// source names the setting the user actually set for env var k: its
+	// flag, the variable, or the variable in the .env file.
+	source := func(k string) string {
+		if f := flagOf[k]; f != "" && flagSet[f] {
+			return "--" + f
+		}
+		if getenv(k) != "" {
+			return k
+		}
+		if vals[k] != "" {
+			return k + " in " + envFile
+		}
+		if f := flagOf[k]; f != "" {
+			return k + " (--" + f + ")"
+		}
+		return k
+	}
+	if err := s.Config.LoadEnvFrom(getenv, vals); err != nil {
+		return s, &UsageError{Err: renameSetting(err, source)}
+	}
+	if s.Config.BaseURL != "" {
+		s.Config.BaseURLSetting = source(auth.EnvBaseURL)
+	}
+	if s.Config.RedirectURL != "" {
+		s.Config.RedirectURLSetting = source(auth.EnvRedirectURL)
 	}
 	if v := getenv(EnvDemo); !s.Demo && v != "" {
 		switch strings.ToLower(v) {
@@ -127,21 +197,23 @@ func ParseWith(name string, args []string, getenv func(string) string, stderr io
 			s.Demo = true
 		case "0", "false", "no", "off":
 		default:
-			return s, &UsageError{fmt.Errorf("%s: %q should be 1 or 0", EnvDemo, v)}
+			return s, &UsageError{Err: fmt.Errorf("%s=%q should be 1 or 0", EnvDemo, v)}
 		}
 	}
+	demoAddrFrom := "--demo-addr"
 	if s.DemoAddr == "" {
-		s.DemoAddr = getenv(EnvDemoAddr)
+		s.DemoAddr, demoAddrFrom = getenv(EnvDemoAddr), EnvDemoAddr
 	}
 	if s.DemoAddr == "" {
 		s.DemoAddr = DefaultDemoAddr
 	}
+	logFrom := "--log-level"
 	if *logLevel == "" {
-		*logLevel = getenv(EnvLog)
+		*logLevel, logFrom = getenv(EnvLog), EnvLog
 	}
 	if *logLevel != "" {
 		if err := s.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
-			return s, &UsageError{fmt.Errorf("log level %q should be debug, info, warn or error", *logLevel)}
+			return s, &UsageError{Err: fmt.Errorf("%s %q should be debug, info, warn or error", logFrom, *logLevel)}
 		}
 	}
 	if !s.Config.HasCredentials() && def.PublicToken != "" {
@@ -153,18 +225,18 @@ func ParseWith(name string, args []string, getenv func(string) string, stderr io
 	if s.Demo {
 		host, _, err := net.SplitHostPort(s.DemoAddr)
 		if err != nil || !auth.IsLoopbackHost(host) {
-			return s, &UsageError{fmt.Errorf("--demo-addr %q must be a loopback address such as %s", s.DemoAddr, DefaultDemoAddr)}
+			return s, &UsageError{Err: fmt.Errorf("%s %q must be a loopback address such as %s", demoAddrFrom, s.DemoAddr, DefaultDemoAddr)}
 		}
 		// Demo mode signs in as a shipped app does, with the emulator's
 		// public token; StartDemo supplies the base URL.
 		s.Config.PublicToken, s.Config.ProjectID, s.Config.Secret = emulator.DefaultPublicToken, "", ""
-		s.Config.BaseURL = "http://" + s.DemoAddr
+		s.Config.BaseURL, s.Config.BaseURLSetting = "http://"+s.DemoAddr, ""
 	} else if s.Config.UsesPublicToken() && s.Config.Secret != "" {
 		s.Warnings = append(s.Warnings, auth.EnvSecret+" is set but not used: with a public token the app never needs the secret. "+
 			"Remove it from this computer's environment and .env file.")
 	}
 	if err := s.Config.WithDefaults().Validate(); err != nil {
-		return s, &UsageError{err}
+		return s, &UsageError{Err: renameSetting(err, source)}
 	}
 	return s, nil
 }
@@ -213,13 +285,43 @@ func StartDemo(cfg *auth.Config, addr, dataDir string, log *slog.Logger) (*Demo,
 	return &Demo{Server: srv}, nil
 }
 
-// Reset revokes and forgets the session stored for cfg's project. It is
-// what `magiclink --reset` does.
-func Reset(ctx context.Context, cfg auth.Config, app auth.App, store auth.TokenStore, log *slog.Logger) error {
-	eng, err := auth.New(cfg, auth.Options{Store: store, Logger: log, App: app})
+// Reset revokes and forgets the session stored for cfg's project, and
+// revokes sessions an earlier sign-out queued in revocations (nil: none).
+// It is what `magiclink --reset` does; ResetMessage says the outcome.
+func Reset(ctx context.Context, cfg auth.Config, app auth.App, store, revocations auth.TokenStore, log *slog.Logger) (auth.ForgetResult, error) {
+	eng, err := auth.New(cfg, auth.Options{Store: store, Revocations: revocations, Logger: log, App: app})
 	if err != nil {
-		return err
+		return auth.ForgetNothing, err
 	}
 	defer eng.Close()
 	return eng.Forget(ctx)
+}
+
+// ResetMessage is the one sentence `--reset` prints for its outcome.
+func ResetMessage(r auth.ForgetResult) string {
+	switch r {
+	case auth.ForgetRevoked:
+		return "Signed out: the session was ended at Stytch and removed from this computer."
+	case auth.ForgetRevokeLater:
+		return "Signed out on this computer; Stytch couldn't be reached, so the session will be ended there the next time magiclink starts and reaches Stytch."
+	case auth.ForgetNotRevoked:
+		return "Signed out on this computer, but Stytch couldn't be reached and the session could not be kept to end later, so it stays valid at Stytch until it expires."
+	}
+	return "Nothing to reset: no session is stored on this computer for this Stytch project."
+}
+
+// ResetErrorMessage is the one sentence `--reset` prints when it failed.
+func ResetErrorMessage(err error) string {
+	var ke *auth.KeyringError
+	if errors.As(err, &ke) {
+		if errors.Is(err, auth.ErrKeyringTimeout) {
+			return "Could not reset: this computer's keyring did not answer in time (it may be locked); unlock it and try again."
+		}
+		return "Could not reset: this computer's keyring isn't available (no Secret Service is running, or it is locked), so no stored session could be read."
+	}
+	var ae *auth.Error
+	if errors.As(err, &ae) {
+		return "Could not reset: " + ae.Message
+	}
+	return "Could not reset: " + err.Error()
 }

@@ -4,23 +4,38 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/magiclink/magiclink/auth"
 	"github.com/magiclink/magiclink/auth/emulator"
 )
 
+// emptyEnvFile is an existing .env file with nothing in it, so a test
+// never reads the working directory's.
+func emptyEnvFile(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "empty.env")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestParse(t *testing.T) {
-	dir := t.TempDir()
-	noFile := filepath.Join(dir, "missing.env")
+	noFile := emptyEnvFile(t)
 	cases := []struct {
 		name    string
 		args    []string
@@ -75,7 +90,7 @@ func TestParse(t *testing.T) {
 					t.Fatalf("%+v", s)
 				}
 			}},
-		{name: "bad public token", args: []string{"--public-token", "pk_abc", "--env-file", noFile}, wantErr: "STYTCH_PUBLIC_TOKEN"},
+		{name: "bad public token", args: []string{"--public-token", "pk_abc", "--env-file", noFile}, wantErr: "--public-token: should start with"},
 		{name: "live secret refused", args: []string{"--env-file", noFile},
 			env:     map[string]string{"STYTCH_PROJECT_ID": "project-live-abc", "STYTCH_SECRET": "secret-live-xyz"},
 			wantErr: "public token instead"},
@@ -87,12 +102,12 @@ func TestParse(t *testing.T) {
 				}
 			}},
 		{name: "only a project id", args: []string{"--env-file", noFile}, env: map[string]string{"STYTCH_PROJECT_ID": "project-test-abc"}, wantErr: "STYTCH_SECRET"},
-		{name: "bad redirect", args: []string{"--redirect-url", "https://example.com/cb", "--env-file", noFile}, wantErr: "STYTCH_REDIRECT_URL"},
+		{name: "bad redirect", args: []string{"--redirect-url", "https://example.com/cb", "--env-file", noFile}, wantErr: "--redirect-url: must start with"},
 		{name: "public demo addr", args: []string{"--demo-addr", "0.0.0.0:9011", "--env-file", noFile}, wantErr: "loopback"},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "not defined"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected argument"},
 		{name: "bad demo env", args: []string{"--env-file", noFile}, env: map[string]string{"MAGICLINK_DEMO": "maybe"}, wantErr: "MAGICLINK_DEMO"},
-		{name: "bad log level", args: []string{"--log-level", "loud", "--env-file", noFile}, wantErr: "log level"},
+		{name: "bad log level", args: []string{"--log-level", "loud", "--env-file", noFile}, wantErr: `--log-level "loud" should be`},
 		{name: "version", args: []string{"--version"}, check: func(t *testing.T, s Settings) {
 			if !s.Version {
 				t.Fatal("version not set")
@@ -132,6 +147,88 @@ func TestParseReadsDotenv(t *testing.T) {
 	}
 }
 
+// A bad setting is named as the user set it: the flag, the variable, or
+// the variable in the .env file.
+func TestErrorsNameTheSettingUsed(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "my.env")
+	if err := os.WriteFile(file, []byte("STYTCH_REDIRECT_URL=https://example.com/cb\nSTYTCH_BASE_URL=http://127.0.0.1:9\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := emptyEnvFile(t)
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--env-file", empty}, map[string]string{"STYTCH_REDIRECT_URL": "https://example.com/cb"}, `STYTCH_REDIRECT_URL: must start with "http://"`},
+		{[]string{"--env-file", file}, nil, `STYTCH_REDIRECT_URL in ` + file + `: must start with "http://"`},
+		{[]string{"--env-file", empty, "--redirect-url", "http://localhost/cb"}, nil, "--redirect-url: must include a port"},
+		{[]string{"--env-file", empty}, map[string]string{"STYTCH_SESSION_DURATION": "a week"}, `STYTCH_SESSION_DURATION: "a week" is not a duration`},
+		{[]string{"--env-file", empty}, map[string]string{"MAGICLINK_LOG": "loud"}, `MAGICLINK_LOG "loud" should be debug`},
+		{[]string{"--env-file", empty}, map[string]string{"MAGICLINK_DEMO_ADDR": "0.0.0.0:1"}, `MAGICLINK_DEMO_ADDR "0.0.0.0:1" must be a loopback address`},
+		{[]string{"--env-file", empty, "--demo-addr", "0.0.0.0:1"}, nil, `--demo-addr "0.0.0.0:1" must be a loopback address`},
+		{[]string{"--env-file", empty}, map[string]string{"MAGICLINK_DEMO": "maybe"}, `MAGICLINK_DEMO="maybe" should be 1 or 0`},
+	} {
+		_, err := Parse("magiclink", c.args, env(c.env), io.Discard)
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%v %v: got %v, want %q", c.args, c.env, err, c.want)
+		}
+	}
+	// A base URL is named for run-time messages the same way.
+	s, err := Parse("magiclink", []string{"--env-file", empty, "--base-url", "http://127.0.0.1:9"}, env(map[string]string{"STYTCH_PUBLIC_TOKEN": "public-token-test-x"}), io.Discard)
+	if err != nil || s.Config.BaseURLSetting != "--base-url" {
+		t.Fatalf("%v %q", err, s.Config.BaseURLSetting)
+	}
+	s, err = Parse("magiclink", []string{"--env-file", empty}, env(map[string]string{"STYTCH_PUBLIC_TOKEN": "public-token-test-x", "STYTCH_BASE_URL": "http://127.0.0.1:9"}), io.Discard)
+	if err != nil || s.Config.BaseURLSetting != "STYTCH_BASE_URL" {
+		t.Fatalf("%v %q", err, s.Config.BaseURLSetting)
+	}
+	s, err = Parse("magiclink", []string{"--env-file", file, "--redirect-url", "http://localhost:4000/cb"}, env(map[string]string{"STYTCH_PUBLIC_TOKEN": "public-token-test-x"}), io.Discard)
+	if err != nil || s.Config.RedirectURLSetting != "--redirect-url" || s.Config.BaseURLSetting != "STYTCH_BASE_URL in "+file {
+		t.Fatalf("%v %q %q", err, s.Config.RedirectURLSetting, s.Config.BaseURLSetting)
+	}
+}
+
+// An env file the user named must exist and be readable; only the
+// implicit ./.env may be absent. A line that can't be parsed is named.
+func TestEnvFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.env")
+	bad := filepath.Join(dir, "bad.env")
+	if err := os.WriteFile(bad, []byte("# settings\nSTYTCH_PUBLIC_TOKEN=public-token-test-x\nthis is not a setting\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--env-file", missing}, nil, "--env-file " + missing + ": no such file"},
+		{nil, map[string]string{EnvEnvFile: missing}, EnvEnvFile + " " + missing + ": no such file"},
+		{[]string{"--env-file", dir}, nil, "--env-file " + dir + ": is a directory, not a file"},
+		{[]string{"--env-file", bad}, nil, "--env-file " + bad + ", line 3: expected KEY=VALUE"},
+	} {
+		_, err := Parse("magiclink", c.args, env(c.env), io.Discard)
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%v %v: got %v, want %q", c.args, c.env, err, c.want)
+		}
+	}
+	// The implicit ./.env may be missing, but not broken.
+	t.Chdir(dir)
+	if _, err := Parse("magiclink", nil, env(nil), io.Discard); err != nil {
+		t.Fatalf("no ./.env: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("oops\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse("magiclink", nil, env(nil), io.Discard); err == nil || !strings.HasPrefix(err.Error(), ".env, line 1: expected KEY=VALUE") {
+		t.Fatalf("broken ./.env: %v", err)
+	}
+}
+
 func TestStartDemoAndReset(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := t.TempDir()
@@ -152,14 +249,15 @@ func TestStartDemoAndReset(t *testing.T) {
 	if !strings.HasSuffix(d.InboxURL(), "/dev/inbox") {
 		t.Fatal(d.InboxURL())
 	}
-	// Reset with nothing stored is a no-op; with a bogus token it still forgets it.
+	// Reset with nothing stored says so; with a bogus token it still forgets it.
 	store := &auth.MemoryStore{}
-	if err := Reset(context.Background(), cfg, auth.App{}, store, log); err != nil {
-		t.Fatal(err)
+	if r, err := Reset(context.Background(), cfg, auth.App{}, store, nil, log); err != nil || r != auth.ForgetNothing ||
+		ResetMessage(r) != "Nothing to reset: no session is stored on this computer for this Stytch project." {
+		t.Fatal(r, err)
 	}
 	_ = store.Set(context.Background(), "stale")
-	if err := Reset(context.Background(), cfg, auth.App{}, store, log); err != nil {
-		t.Fatal(err)
+	if r, err := Reset(context.Background(), cfg, auth.App{}, store, nil, log); err != nil || r != auth.ForgetRevoked {
+		t.Fatal(r, err)
 	}
 	if _, err := store.Get(context.Background()); !errors.Is(err, auth.ErrNoToken) {
 		t.Fatal("reset kept the token")
@@ -172,8 +270,158 @@ func TestStartDemoAndReset(t *testing.T) {
 	}
 }
 
+// --reset while Stytch can't be reached forgets the session here and keeps
+// it to revoke later, saying so in one sentence; the next reset that
+// reaches Stytch revokes it. A keyring that isn't there is one sentence too.
+func TestResetOffline(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := auth.Config{RequestTimeout: 2 * time.Second}
+	d, err := StartDemo(&cfg, "127.0.0.1:0", t.TempDir(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	down := cfg
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	down.BaseURL = "http://" + ln.Addr().String()
+	ln.Close()
+
+	ctx := context.Background()
+	store, later := &auth.MemoryStore{}, &auth.MemoryStore{}
+	_ = store.Set(ctx, "session-token-to-revoke")
+	r, err := Reset(ctx, down, auth.App{}, store, later, log)
+	if err != nil || r != auth.ForgetRevokeLater {
+		t.Fatal(r, err)
+	}
+	if msg := ResetMessage(r); msg != "Signed out on this computer; Stytch couldn't be reached, so the session will be ended there the next time magiclink starts and reaches Stytch." {
+		t.Fatal(msg)
+	}
+	if _, err := store.Get(ctx); !errors.Is(err, auth.ErrNoToken) {
+		t.Fatal("the session is still stored")
+	}
+	if got, _ := later.Get(ctx); got != "session-token-to-revoke" {
+		t.Fatalf("kept to revoke: %q", got)
+	}
+	// Reachable again: the queued session is revoked (Stytch no longer
+	// knowing it counts) and the queue is emptied.
+	if r, err := Reset(ctx, cfg, auth.App{}, store, later, log); err != nil || r != auth.ForgetNothing {
+		t.Fatal(r, err)
+	}
+	if _, err := later.Get(ctx); !errors.Is(err, auth.ErrNoToken) {
+		t.Fatal("the queue was not emptied")
+	}
+	// Nowhere to keep it: says it stays valid.
+	_ = store.Set(ctx, "another")
+	r, err = Reset(ctx, down, auth.App{}, store, brokenStore{}, log)
+	if err != nil || r != auth.ForgetNotRevoked || !strings.Contains(ResetMessage(r), "stays valid at Stytch until it expires") {
+		t.Fatal(r, err, ResetMessage(r))
+	}
+	// No keyring at all.
+	_, err = Reset(ctx, cfg, auth.App{}, brokenStore{}, brokenStore{}, log)
+	msg := ResetErrorMessage(err)
+	if msg != "Could not reset: this computer's keyring isn't available (no Secret Service is running, or it is locked), so no stored session could be read." {
+		t.Fatalf("%v → %q", err, msg)
+	}
+}
+
+// brokenStore is a keyring that is not there.
+type brokenStore struct{}
+
+var errBroken = &auth.KeyringError{Op: "read", Err: errors.New("the name org.freedesktop.secrets was not provided by any .service files")}
+
+func (brokenStore) Get(context.Context) (string, error) { return "", errBroken }
+func (brokenStore) Set(context.Context, string) error   { return errBroken }
+func (brokenStore) Delete(context.Context) error        { return errBroken }
+
+// accountStore is a keyring: one token per account.
+type accountStore struct {
+	m       map[string]string
+	account string
+}
+
+func (a accountStore) Get(context.Context) (string, error) {
+	if t, ok := a.m[a.account]; ok {
+		return t, nil
+	}
+	return "", auth.ErrNoToken
+}
+func (a accountStore) Set(_ context.Context, t string) error { a.m[a.account] = t; return nil }
+func (a accountStore) Delete(context.Context) error          { delete(a.m, a.account); return nil }
+
+// The bug: the stored session was keyed by project id only, so a demo
+// session (demo project id) was sent to a real API once STYTCH_BASE_URL
+// was set with the demo's id. Now every mode, credential and API host has
+// its own entry, and the configured API never sees the demo's token.
+func TestDemoSessionNeverGoesToAnotherAPI(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen = append(seen, fmt.Sprint(r.URL, r.Header, string(b)))
+		mu.Unlock()
+		http.Error(w, `{"status_code":404,"error_type":"session_not_found"}`, http.StatusNotFound)
+	}))
+	defer api.Close()
+	empty := emptyEnvFile(t)
+	parse := func(args []string, m map[string]string) Settings {
+		t.Helper()
+		s, err := Parse("magiclink", append(args, "--env-file", empty), env(m), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	demo := parse([]string{"--demo"}, nil)
+	keyring := map[string]string{demo.StoreAccount(): "demo-session-token-secret"}
+	for _, s := range []Settings{
+		parse(nil, map[string]string{"STYTCH_PUBLIC_TOKEN": emulator.DefaultPublicToken, "STYTCH_BASE_URL": api.URL}),
+		parse(nil, map[string]string{"STYTCH_PROJECT_ID": emulator.DefaultProjectID, "STYTCH_SECRET": "secret-test-x", "STYTCH_BASE_URL": api.URL}),
+	} {
+		if s.StoreAccount() == demo.StoreAccount() {
+			t.Fatalf("the demo and %s share the keyring entry %q", s.Config.BaseURL, s.StoreAccount())
+		}
+		eng, err := auth.New(s.Config, auth.Options{Store: accountStore{keyring, s.StoreAccount()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng.Start()
+		deadline := time.Now().Add(5 * time.Second)
+		for eng.Snapshot().State == auth.StateRestoring && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if st := eng.Snapshot().State; st != auth.StateSignedOut {
+			t.Errorf("%s: %v, want signed out (nothing stored for this API)", s.StoreAccount(), st)
+		}
+		eng.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, r := range seen {
+		if strings.Contains(r, "demo-session-token-secret") {
+			t.Fatalf("the demo's session token was sent to the configured API: %s", r)
+		}
+	}
+	// Mode, credential, host and scheme each give their own entry.
+	accounts := map[string]bool{}
+	for _, s := range []Settings{
+		demo,
+		parse(nil, map[string]string{"STYTCH_PUBLIC_TOKEN": emulator.DefaultPublicToken}),
+		parse(nil, map[string]string{"STYTCH_PUBLIC_TOKEN": emulator.DefaultPublicToken, "STYTCH_BASE_URL": "https://stytch.example.com"}),
+		parse(nil, map[string]string{"STYTCH_PUBLIC_TOKEN": emulator.DefaultPublicToken, "STYTCH_BASE_URL": "http://stytch.example.com"}),
+		parse(nil, map[string]string{"STYTCH_PUBLIC_TOKEN": "public-token-test-other"}),
+		parse(nil, map[string]string{"STYTCH_PROJECT_ID": emulator.DefaultProjectID, "STYTCH_SECRET": "secret-test-x"}),
+	} {
+		a := s.StoreAccount()
+		if accounts[a] {
+			t.Errorf("keyring entry %q is shared", a)
+		}
+		accounts[a] = true
+	}
+}
+
 func TestBuiltInPublicToken(t *testing.T) {
-	noFile := filepath.Join(t.TempDir(), "missing.env")
+	noFile := emptyEnvFile(t)
 	def := Defaults{PublicToken: "public-token-live-built-in"}
 	// A release build needs no configuration at all.
 	s, err := ParseWith("magiclink", []string{"--env-file", noFile}, env(nil), io.Discard, def)

@@ -42,6 +42,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case err != nil:
 		fmt.Fprintf(stderr, "magiclink: %v\n", err)
+		var ue *launch.UsageError
+		if errors.As(err, &ue) && ue.Hint != "" {
+			fmt.Fprintln(stderr, ue.Hint)
+		}
 		return 2
 	case s.Version:
 		fmt.Fprintf(stdout, "magiclink %s\n", version)
@@ -74,19 +78,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		s.DemoInbox = demo.InboxURL()
 	}
 	store := &auth.KeyringStore{Service: ui.AppID, Account: s.StoreAccount()}
+	// Sessions signed out while Stytch couldn't be reached, to revoke at
+	// the same API later.
+	revocations := &auth.KeyringStore{Service: ui.AppID, Account: s.StoreAccount() + " (to revoke)"}
 
 	if s.Reset {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		if err := launch.Reset(ctx, s.Config, appInfo, store, log); err != nil {
-			fmt.Fprintf(stderr, "magiclink: %v\n", err)
+		r, err := launch.Reset(ctx, s.Config, appInfo, store, revocations, log)
+		if err != nil {
+			log.Debug("reset failed", "err", err)
+			fmt.Fprintf(stderr, "magiclink: %s\n", launch.ResetErrorMessage(err))
 			return 1
 		}
-		fmt.Fprintln(stdout, "Signed out; the stored session was revoked and removed.")
+		fmt.Fprintln(stdout, launch.ResetMessage(r))
 		return 0
 	}
 
-	eng, err := auth.New(s.Config, auth.Options{Store: store, Logger: log, App: appInfo})
+	eng, err := auth.New(s.Config, auth.Options{Store: store, Revocations: revocations, Logger: log, App: appInfo})
 	if err != nil {
 		fmt.Fprintf(stderr, "magiclink: %v\n", err)
 		return 2

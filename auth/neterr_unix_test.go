@@ -1,0 +1,8 @@
+package auth
+
+import "syscall"
+
+var (
+	errNetUnreachable = syscall.ENETUNREACH
+	errConnRefused    = syscall.ECONNREFUSED
+)
