@@ -27,7 +27,8 @@ FYNE_TOOL     := fyne.io/tools/cmd/fyne@v1.7.4
 
 # Fuzz targets, one bounded run each: package:Target.
 FUZZ := ./auth:FuzzCallback ./auth:FuzzValidateEmail \
-        ./auth/emulator:FuzzDecodeRequest ./auth/emulator:FuzzRedirect
+        ./auth/emulator:FuzzDecodeRequest ./auth/emulator:FuzzRedirect \
+        ./auth/publicclient:FuzzDecodeResponse
 
 .PHONY: run build emulator deps-run deps-test test lint fmt-check vet staticcheck vulncheck \
         unit fuzz e2e sdkjs sdkjs-deps bench package clean
@@ -113,11 +114,12 @@ $(SDKJS_DIR)/node_modules/.package-lock.json: $(SDKJS_DIR)/package-lock.json $(S
 bench: deps-test
 	$(GO) run ./cmd/magiclink-bench $(BENCH_ARGS)
 
-## package: a Linux desktop package (tar.xz with .desktop file and icon)
+## package: a Linux desktop package (tar.xz with .desktop file and icon); PUBLIC_TOKEN=… builds the token in
 # The fyne tool bumps Build in FyneApp.toml after packaging; keep the file as committed.
 package: deps-run
 	cp FyneApp.toml FyneApp.toml.orig
-	cd cmd/magiclink && $(GO) run $(FYNE_TOOL) package --os linux --release --app-version $(VERSION); \
+	cd cmd/magiclink && GOFLAGS="-ldflags=-X=main.publicToken=$(PUBLIC_TOKEN)" \
+		$(GO) run $(FYNE_TOOL) package --os linux --release --app-version $(VERSION); \
 		status=$$?; cd ../.. && mv FyneApp.toml.orig FyneApp.toml && exit $$status
 	@ls -l cmd/magiclink/*.tar.xz
 

@@ -136,7 +136,7 @@ func classify(err error, what string) *Error {
 	}
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
-	if errors.As(err, &syn) || errors.As(err, &typ) {
+	if errors.As(err, &syn) || errors.As(err, &typ) || errors.Is(err, backend.ErrUnexpectedResponse) {
 		return newError(KindNetwork, "Stytch sent an unexpected response. Try again in a moment.", err)
 	}
 	if isNetwork(err) {
@@ -209,7 +209,9 @@ func fromStytch(se *backend.Error, what string) *Error {
 	case "email_not_found":
 		e.Kind, e.Message = KindInvalidEmail, "There is no account with that email address."
 	default:
-		if se.StatusCode >= 500 {
+		if se.StatusCode == 429 {
+			e.Kind, e.Message = KindRateLimited, "Too many attempts. Wait a minute, then try again."
+		} else if se.StatusCode >= 500 {
 			e.Kind, e.Message = KindNetwork, "Stytch is having trouble right now. Try again in a moment."
 		} else {
 			e.Kind, e.Message = KindUnknown, fmt.Sprintf("Could not %s (%s).", what, se.Type)
@@ -224,8 +226,8 @@ func (e *Engine) classify(err error, what string) *Error {
 	ae := classify(err, what)
 	if ae != nil && ae.Kind == KindAppNotAuthorized {
 		c := *ae
-		c.Message = fmt.Sprintf("Stytch doesn't know this app (ID %s). In the Stytch dashboard, open Frontend SDK "+
-			"and add %s under Authorized applications.", e.app.ID, e.app.ID)
+		c.Message = fmt.Sprintf("This app isn't authorized in the Stytch project. In the Stytch dashboard, open Frontend SDK "+
+			"and add %s under Authorized applications.", e.app.ID)
 		ae = &c
 	}
 	return ae

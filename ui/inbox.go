@@ -34,6 +34,7 @@ type inboxView struct {
 	busy     *widget.ProgressBarInfinite
 	resendB  *button
 	cancelB  *button
+	backB    *button
 	getCode  *link
 	code     *codeSection
 	linkCard fyne.CanvasObject
@@ -64,6 +65,11 @@ func newInboxView(u *UI) *inboxView {
 	v.resendB.onEscape = esc
 	v.cancelB = newButton(differentEmail, theme.NavigateBackIcon(), widget.LowImportance, func() { u.eng.Cancel() })
 	v.cancelB.onEscape = esc
+	// With links switched off the link card is hidden; this takes its
+	// "Use a different email" place under the code.
+	v.backB = newButton(differentEmail, theme.NavigateBackIcon(), widget.LowImportance, func() { u.eng.Cancel() })
+	v.backB.onEscape = esc
+	v.backB.Hide()
 
 	v.getCode = newLink(getCodeText, v.requestCode)
 	v.getCode.onEscape = esc
@@ -84,6 +90,7 @@ func newInboxView(u *UI) *inboxView {
 		vspace(theme.Padding()),
 		v.getCode,
 		v.code.root,
+		v.backB,
 		v.notice,
 	)
 	return v
@@ -109,13 +116,17 @@ func (v *inboxView) leave() {
 
 func (v *inboxView) update(s auth.Snapshot) {
 	v.snap = s
+	setEmphasis(v.sentTo, "We sent a sign-in link to ", s.Email, ".", "")
 	if s.LinksOff {
-		// The project allows no links for this app: the email holds a code.
-		setEmphasis(v.sentTo, "We sent a 6-digit sign-in code to ", s.Email, ".", "")
+		// The project allows no links for this app: the email holds a
+		// code, and the code section says where it went.
+		v.sentTo.Hide()
 		v.linkCard.Hide()
+		v.backB.Show()
 	} else {
-		setEmphasis(v.sentTo, "We sent a sign-in link to ", s.Email, ".", "")
+		v.sentTo.Show()
 		v.linkCard.Show()
+		v.backB.Hide()
 	}
 
 	switch p, ok := providerFor(s.Email); {

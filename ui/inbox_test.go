@@ -216,8 +216,11 @@ func TestInbox_LinksSwitchedOffShowsOnlyTheCode(t *testing.T) {
 	h.eng.push(s)
 
 	h.wantView(v)
-	wantText(t, "sent to", v.sentTo, "We sent a 6-digit sign-in code to ada@example.com.")
+	wantVisible(t, "sent to (the code section names the address)", v.sentTo, false)
 	wantVisible(t, "link card", v.linkCard, false)
+	wantVisible(t, "use a different email", v.backB, true)
+	test.Tap(v.backB)
+	h.wantCalls("Cancel")
 	wantVisible(t, "get a code instead", v.getCode, false)
 	wantVisible(t, "code entry", v.code.root, true)
 	if v.focusTarget() != v.code.entry {
@@ -227,6 +230,7 @@ func TestInbox_LinksSwitchedOffShowsOnlyTheCode(t *testing.T) {
 	// Links back on (a later login in another run) shows the link card again.
 	h.eng.push(linkSent("ada@example.com"))
 	wantVisible(t, "link card", v.linkCard, true)
+	wantVisible(t, "use a different email under the code", v.backB, false)
 	wantText(t, "sent to", v.sentTo, "We sent a sign-in link to ada@example.com.")
 }
 

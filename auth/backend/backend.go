@@ -119,6 +119,10 @@ const (
 	TypeDeviceFingerprintRequired = "dfp_protected_auth_required"
 )
 
+// ErrUnexpectedResponse is in the chain of an error for an answer that is
+// not what the API documents (not JSON, the wrong shape, too large).
+var ErrUnexpectedResponse = errors.New("unexpected response from Stytch")
+
 // Error is an error answer from Stytch, or a condition a client found that
 // Stytch would refuse. It never contains a token, code, verifier or secret.
 type Error struct {

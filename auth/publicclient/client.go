@@ -79,7 +79,7 @@ var (
 	// ErrUnexpectedResponse: Stytch answered 2xx with something that is
 	// not the expected {"data": {...}} JSON. A JSON decoding error, when
 	// there is one, is in the chain too.
-	ErrUnexpectedResponse = errors.New("unexpected response from Stytch")
+	ErrUnexpectedResponse = backend.ErrUnexpectedResponse
 )
 
 // App names the app to Stytch. Stytch checks App.ID against the

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/magiclink/magiclink/auth/backend"
@@ -87,10 +88,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		c.logCall(ctx, r, start, resp.StatusCode, nil, err)
 		return err
 	}
-	secrets := append([]string{c.publicToken, c.anonAuth, r.session}, r.secrets...)
-	if r.session != "" {
-		secrets = append(secrets, auth)
-	}
+	// The credentials, and the Basic value's base64 alone (a prefix-less
+	// echo), besides the call's own secrets.
+	secrets := append([]string{c.publicToken, r.session, strings.TrimPrefix(auth, "Basic ")}, r.secrets...)
 	err = decodeResponse(resp.StatusCode, data, out, secrets)
 	c.logCall(ctx, r, start, resp.StatusCode, data, err)
 	return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -252,7 +253,7 @@ func decodeError(status int, body []byte, secrets []string) *backend.Error {
 			}
 			return e
 		}
-		if fields := schemaFields(obj); fields != "" {
+		if fields := schemaFields(obj, secrets); fields != "" {
 			e.Type = TypeSchemaError
 			e.Message = "Stytch refused the request's shape (" + fields + "); this is a bug in magiclink's Stytch client."
 			return e
@@ -280,8 +281,9 @@ func validRequestID(s string) bool { return s != "" && len(s) <= 100 && tokenCha
 
 // schemaFields describes a schema error by where it is and the names of
 // the fields it names, never their values, e.g. "body: code_verifier,
-// token"; "" if obj is not a schema error.
-func schemaFields(obj map[string]json.RawMessage) string {
+// token"; "" if obj is not a schema error. Only snake_case names that are
+// none of the secrets are kept.
+func schemaFields(obj map[string]json.RawMessage, secrets []string) string {
 	var parts []string
 	for _, where := range []string{"body", "params", "query"} {
 		raw, ok := obj[where]
@@ -292,7 +294,7 @@ func schemaFields(obj map[string]json.RawMessage) string {
 		var names []string
 		if json.Unmarshal(raw, &inner) == nil {
 			for k := range inner {
-				if len(k) <= 64 && tokenChars(k) {
+				if fieldName(k) && !slices.Contains(secrets, k) {
 					names = append(names, k)
 				}
 			}
@@ -308,6 +310,20 @@ func schemaFields(obj map[string]json.RawMessage) string {
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// fieldName reports whether s looks like a JSON field name of Stytch's:
+// lower-case snake_case, at most 64 characters.
+func fieldName(s string) bool {
+	if s == "" || len(s) > 64 || s[0] == '_' || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // excerpt returns a short plain-text excerpt of a body that is not

@@ -45,6 +45,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	case s.Version:
 		fmt.Fprintf(stdout, "magiclink %s\n", version)
+		if publicToken != "" {
+			fmt.Fprintf(stdout, "built-in Stytch public token: %s\n", publicToken)
+		}
 		return 0
 	}
 	if msg := noDisplay(); msg != "" && !s.Reset {
