@@ -270,33 +270,53 @@ func reportDurations(b *testing.B, prefix string, ds []time.Duration) {
 // b.StopTimer, and returns that section's duration.
 type benchTimed func(b *testing.B) time.Duration
 
-// interleaveBackends runs b's iterations with every backend of backends
-// against one emulator: prepare sets up a backend (untimed) and returns
-// its iteration; each iteration of b runs every backend's once, in the
-// order of backends on even iterations and reversed on odd ones. It then
-// reports each backend's durations under its name and, for two backends,
-// the paired ratio of the first's (public-token) to the second's.
+// benchBackends returns the backends the interleaved benchmarks compare:
+// backends, or, with MAGICLINK_BENCH_AA=1, stytch-go against itself
+// ("secret" and "secret-again"): an A/A run, whose paired ratio is pure
+// noise, for the margin of the harness's measure 7
+// (docs/performance.md).
+func benchBackends() []backendKind {
+	if os.Getenv("MAGICLINK_BENCH_AA") == "1" {
+		for _, kind := range backends {
+			if kind.name == "secret" {
+				again := kind
+				again.name += "-again"
+				return []backendKind{kind, again}
+			}
+		}
+	}
+	return backends
+}
+
+// interleaveBackends runs b's iterations with every backend of
+// benchBackends against one emulator: prepare sets up a backend (untimed)
+// and returns its iteration; each iteration of b runs every backend's
+// once, in that order on even iterations and reversed on odd ones. It
+// then reports each backend's durations under its name and, for two
+// backends, the paired ratio of the first's (public-token) to the
+// second's.
 func interleaveBackends(b *testing.B, prepare func(b *testing.B, env *benchEnv) benchTimed) {
+	kinds := benchBackends()
 	srv := newBenchEmulator(b)
-	runs := make([]benchTimed, len(backends))
-	for i, kind := range backends {
+	runs := make([]benchTimed, len(kinds))
+	for i, kind := range kinds {
 		runs[i] = prepare(b, newBenchEnv(b, srv, kind))
 	}
-	ds := make([][]time.Duration, len(backends))
+	ds := make([][]time.Duration, len(kinds))
 	b.ResetTimer()
 	b.StopTimer()
 	for i := 0; i < b.N; i++ {
-		for k := range backends {
+		for k := range kinds {
 			if i%2 == 1 {
-				k = len(backends) - 1 - k
+				k = len(kinds) - 1 - k
 			}
 			ds[k] = append(ds[k], runs[k](b))
 		}
 	}
-	for k, kind := range backends {
+	for k, kind := range kinds {
 		reportDurations(b, kind.name, ds[k])
 	}
-	if len(backends) == 2 {
+	if len(kinds) == 2 {
 		b.ReportMetric(pairedRatio(ds[0], ds[1]), "paired-ratio")
 	}
 }

@@ -56,7 +56,7 @@ func runGoBench(ctx context.Context, t *procTable, d *desktop, root, benchtime s
 	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "CallbackToSignedIn|EmulatorAuthenticate",
 		"-benchtime", benchtime, "-count", "1", "./auth")
 	cmd.Dir = root
-	cmd.Env = append(withoutVars(os.Environ(), "DBUS_SESSION_BUS_ADDRESS", "MAGICLINK_REAL_KEYRING"),
+	cmd.Env = append(withoutVars(os.Environ(), "DBUS_SESSION_BUS_ADDRESS", "MAGICLINK_REAL_KEYRING", "MAGICLINK_BENCH_AA"),
 		"DBUS_SESSION_BUS_ADDRESS="+d.bus, "MAGICLINK_REAL_KEYRING="+keyring)
 	cmd.Stdout, cmd.Stderr = out, out
 	p, err := t.start("go test -bench", cmd)
