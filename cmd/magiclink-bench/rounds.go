@@ -60,12 +60,21 @@ func prepare(ctx context.Context, b *bench, emuBin, work string, progress io.Wri
 	if err != nil {
 		return nil, err
 	}
+	closed := fmt.Sprintf("http://127.0.0.1:%d", closedPort)
+	// The app keeps a session per credential and API host, so the one it
+	// stored for the sign-in emulator is stored again for the other two
+	// base URLs, as if it had been issued there.
+	for _, base := range []string{slow.base, closed} {
+		if err := storeToken(ctx, b.x, base, token); err != nil {
+			return nil, err
+		}
+	}
 	return &setup{
 		fast:  fast,
 		token: token,
 		scenarios: []scenario{
 			{key: "cold", kind: kindCold, env: demoEnv},
-			{key: "closed", kind: kindClosed, env: stytchEnv(fmt.Sprintf("http://127.0.0.1:%d", closedPort), redirect)},
+			{key: "closed", kind: kindClosed, env: stytchEnv(closed, redirect)},
 			{key: "slow", kind: kindSlow, env: stytchEnv(slow.base, redirect)},
 			{key: "restore", kind: kindRestore, env: stytchEnv(fast.base, redirect)},
 		},
