@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,12 +117,19 @@ func TestRowsMarkMissedTargets(t *testing.T) {
 	}
 }
 
-func TestParseBench(t *testing.T) {
-	out := `goos: linux
-BenchmarkCallbackToSignedIn-2     	     100	   2358917 ns/op	         3.033 max-ms	         2.319 med-ms	         2.216 min-ms
-BenchmarkEmulatorAuthenticate-2   	     100	   3104465 ns/op	         8.049 max-ms	         2.860 med-ms	         2.772 min-ms
+// benchOutput is `go test -bench` output in the shape auth/bench_test.go
+// prints, with the given paired ratios of the two benchmarks.
+func benchOutput(callbackPaired, barePaired string) string {
+	return `goos: linux
+BenchmarkCallbackToSignedIn-2     	     100	   4717834 ns/op	         3.033 public-token-max-ms	         2.319 public-token-med-ms	         2.216 public-token-min-ms	         4.100 secret-max-ms	         2.400 secret-med-ms	         2.001 secret-min-ms	         ` + callbackPaired + ` paired-ratio
+BenchmarkEmulatorAuthenticate-2   	     100	   3604465 ns/op	         8.049 public-token-max-ms	         1.760 public-token-med-ms	         1.430 public-token-min-ms	         2.886 secret-max-ms	         1.800 secret-med-ms	         1.445 secret-min-ms	         ` + barePaired + ` paired-ratio
 PASS
 `
+}
+
+// parseBenchText writes out to a file and parses it.
+func parseBenchText(t *testing.T, out string) benchOut {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "bench.out")
 	if err := os.WriteFile(path, []byte(out), 0o600); err != nil {
 		t.Fatal(err)
@@ -130,12 +138,82 @@ PASS
 	if err != nil {
 		t.Fatal(err)
 	}
-	cb := res[benchCallback]
+	return res
+}
+
+func TestParseBench(t *testing.T) {
+	res := parseBenchText(t, benchOutput("0.9650", "1.012"))
+	cb := res.of(benchCallback, backendPublic)
 	if cb.med != 2.319 || cb.min != 2.216 || cb.max != 3.033 || cb.n != 100 {
-		t.Errorf("callback: %+v", cb)
+		t.Errorf("callback, public token: %+v", cb)
 	}
-	if res[benchBare].med != 2.860 {
-		t.Errorf("bare: %+v", res[benchBare])
+	if s := res.of(benchCallback, backendStytchGo); s.med != 2.400 || s.min != 2.001 || s.max != 4.100 {
+		t.Errorf("callback, stytch-go: %+v", s)
+	}
+	if res.of(benchBare, backendPublic).med != 1.760 || res.of(benchBare, backendStytchGo).med != 1.800 {
+		t.Errorf("bare: %+v", res.stats)
+	}
+	if res.paired[benchCallback] != 0.965 || res.paired[benchBare] != 1.012 {
+		t.Errorf("paired ratios: %+v", res.paired)
+	}
+	// Unprefixed metrics, sub-benchmarks and names without a GOMAXPROCS
+	// suffix.
+	res = parseBenchText(t, `BenchmarkPlain-16   	  50	 100 ns/op	 2.5 med-ms	 2.0 min-ms	 3.0 max-ms
+BenchmarkSub/public-token-2	  10	 100 ns/op	 1.5 med-ms
+BenchmarkSub/secret	  10	 100 ns/op	 1.25 med-ms
+`)
+	if s := res.stats["BenchmarkPlain"]; s.med != 2.5 || s.min != 2.0 || s.max != 3.0 || s.n != 50 {
+		t.Errorf("plain: %+v", s)
+	}
+	if res.of("BenchmarkSub", backendPublic).med != 1.5 || res.of("BenchmarkSub", backendStytchGo).med != 1.25 {
+		t.Errorf("sub-benchmarks: %+v", res.stats)
+	}
+}
+
+func TestPathComparisonRow(t *testing.T) {
+	find := func(rows []row, prefix string) row {
+		t.Helper()
+		for _, r := range rows {
+			if strings.HasPrefix(r.measure, prefix) {
+				return r
+			}
+		}
+		t.Fatalf("no row %q", prefix)
+		return row{}
+	}
+	bins := binaries{appSize: 2, helloSize: 1}
+	for _, tc := range []struct {
+		paired, cmp, mark string
+	}{
+		{"0.9650", "×0.96 paired", "✓"},
+		{"1.049", "×1.05 paired", "✓"},
+		{"1.080", "×1.08 paired", "✗"},
+	} {
+		memory := parseBenchText(t, benchOutput(tc.paired, "1.012"))
+		keyring := parseBenchText(t, benchOutput("1.300", "1.012"))
+		rows := buildRows(&results{}, keyring, memory, bins)
+		r := find(rows, "7. ")
+		if r.cmp != tc.cmp || r.mark != tc.mark || r.app != "2.32 ms (2.22–3.03)" || r.base != "2.40 ms (2.00–4.10)" {
+			t.Errorf("paired %s: row 7 = %+v", tc.paired, r)
+		}
+		if !strings.Contains(r.target, "×1.05") {
+			t.Errorf("row 7 target %q", r.target)
+		}
+		// The keyring run's comparison is shown, without a target of its own.
+		if k := rows[slices.Index(rows, r)+1]; k.cmp != "×1.30 paired" || k.mark != "–" {
+			t.Errorf("keyring comparison: %+v", k)
+		}
+	}
+	rows := buildRows(&results{}, parseBenchText(t, benchOutput("1", "1")), parseBenchText(t, benchOutput("1", "1")), bins)
+	if r := find(rows, "5a. "); r.cmp != "+0.56 ms" || r.mark != "✓" {
+		t.Errorf("5a (public token, callback − bare): %+v", r)
+	}
+	if r := find(rows, "5b. "); r.cmp != "+0.60 ms" || r.mark != "✓" {
+		t.Errorf("5b (stytch-go, callback − bare): %+v", r)
+	}
+	// A missing paired ratio is no pass.
+	if r := pairedRow("m", stat{}, stat{}, 0, "%.2f", "ms", pathRatioMax, ""); r.mark != "✗" {
+		t.Errorf("no ratio: %+v", r)
 	}
 }
 

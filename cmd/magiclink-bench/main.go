@@ -4,7 +4,9 @@
 // a private D-Bus session and an unlocked gnome-keyring, and prints one
 // table comparing start-up time, start-up with Stytch unreachable, restore
 // to the profile, idle memory, click-to-signed-in latency (from the Go
-// benchmarks in auth/bench_test.go) and binary size against their targets.
+// benchmarks in auth/bench_test.go, for the public-token client and for
+// stytch-go, interleaved), binary size, and the public-token path against
+// the stytch-go path, against their targets.
 //
 // It exits 0 whenever it could measure, whether or not targets are met
 // (✗ marks a missed target), 1 when the harness itself failed and 2 on bad

@@ -266,7 +266,7 @@ func (b *bench) signIn(ctx context.Context, em *emulator, env []string) (string,
 		return "", wrap(err, "sign-in run")
 	}
 	b.t.stop(p, 5*time.Second)
-	return storedToken(ctx, b.x)
+	return storedToken(ctx, b.x, em.base)
 }
 
 // stytchEnv is the app's environment for the bench project at base.

@@ -14,6 +14,13 @@ const (
 	rssRatioMax   = 1.15 // idle memory
 	restoreSlack  = 20.0 // ms over baseline first frame + one round trip
 	clickDiffMax  = 1.0  // ms between the callback path and bare authenticate
+	// pathRatioMax bounds the public-token path against the stytch-go path
+	// (measure 7, paired ratio): "no slower" is ×1.00, plus a noise margin
+	// of 0.05: in 20 A/A runs (MAGICLINK_BENCH_AA=1: stytch-go against
+	// itself, interleaved the same way, -benchtime 100x) the paired ratio
+	// spread ×0.962–×1.038, standard deviation 0.022, so 0.05 is about 2.2
+	// of them (docs/performance.md).
+	pathRatioMax = 1.05
 )
 
 // stat summarises a series of measurements.
@@ -80,6 +87,19 @@ func diffRow(measure string, app, base stat, format, unit string, limit float64,
 		cmp:     fmt.Sprintf("%+.2f %s", d, unit),
 		target:  target,
 		mark:    check(d <= limit),
+	}
+}
+
+// pairedRow compares two interleaved series by their paired ratio (the
+// median of the per-iteration ratios app/baseline) against a maximum.
+func pairedRow(measure string, app, base stat, paired float64, format, unit string, limit float64, target string) row {
+	return row{
+		measure: measure,
+		app:     app.cell(format, unit),
+		base:    base.cell(format, unit),
+		cmp:     fmt.Sprintf("×%.2f paired", paired),
+		target:  target,
+		mark:    check(paired > 0 && paired <= limit),
 	}
 }
 

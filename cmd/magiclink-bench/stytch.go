@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/magiclink/magiclink/auth"
 )
 
 // The project the harness's standalone emulators serve and the app signs
@@ -25,7 +27,7 @@ const (
 	benchSecret    = "secret-test-magiclink-bench-0123456789abcdef"
 	benchEmail     = "bench@example.com"
 	// appID is the keyring service the app stores its session under
-	// (ui.AppID; the account is the project id).
+	// (ui.AppID; the account is storeAccount's).
 	appID = "io.github.magiclink.magiclink"
 	// sessionMinutes is what the app asks for on every session check
 	// (auth.DefaultSessionDuration).
@@ -184,15 +186,34 @@ func (em *emulator) roundTrip(ctx context.Context, token string) (time.Duration,
 	return d, nil
 }
 
+// storeAccount is the keyring account the app keeps the bench project's
+// session under when it talks to the API at base: per credential and
+// host (auth.Config.StoreAccount).
+func storeAccount(base string) string {
+	return auth.Config{ProjectID: benchProjectID, Secret: benchSecret, BaseURL: base}.StoreAccount()
+}
+
 // storedToken reads the session token the app stored in the private
-// keyring, the way any Secret Service client would.
-func storedToken(ctx context.Context, x xtools) (string, error) {
-	out, err := x.run(ctx, "secret-tool", "lookup", "service", appID, "username", benchProjectID)
+// keyring for the API at base, the way any Secret Service client would.
+func storedToken(ctx context.Context, x xtools, base string) (string, error) {
+	account := storeAccount(base)
+	out, err := x.run(ctx, "secret-tool", "lookup", "service", appID, "username", account)
 	tok := strings.TrimSpace(string(out))
 	if err != nil || tok == "" {
-		return "", fmt.Errorf("no session for %s in the keyring after signing in: %v", benchProjectID, err)
+		return "", fmt.Errorf("no session for %s in the keyring after signing in: %v", account, err)
 	}
 	return tok, nil
+}
+
+// storeToken stores a session token in the private keyring where the app
+// looks for it when it talks to the API at base.
+func storeToken(ctx context.Context, x xtools, base, token string) error {
+	account := storeAccount(base)
+	if _, err := x.runInput(ctx, token, "secret-tool", "store", "--label=magiclink-bench session for "+account,
+		"service", appID, "username", account); err != nil {
+		return fmt.Errorf("could not store the session for %s in the keyring: %w", account, err)
+	}
+	return nil
 }
 
 // copyFile copies src to dst (mode 0600).
