@@ -33,6 +33,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/magiclink/magiclink/auth"
 )
 
 const (
@@ -386,16 +388,19 @@ func (h *harness) secretTool(t *testing.T, stdin string, args ...string) (stdout
 }
 
 // storeAccount is the keyring account of a run outside demo mode: the
-// public token or project id it signs in with, "@", and the host of its
-// API base URL (auth.Config.StoreAccount). keyringState looks at it from
+// public token or project id it signs in with and the API that issued it,
+// as the app names it (auth.Config.StoreAccount). keyringState looks at it from
 // then on.
 func (h *harness) storeAccount(t *testing.T, credential, baseURL string) string {
 	t.Helper()
-	u, err := url.Parse(baseURL)
-	if err != nil || u.Host == "" {
+	if u, err := url.Parse(baseURL); err != nil || u.Host == "" {
 		t.Fatalf("base URL %q has no host", baseURL)
 	}
-	account := credential + "@" + u.Host
+	cfg := auth.Config{ProjectID: credential, BaseURL: baseURL}
+	if strings.HasPrefix(credential, "public-token-") {
+		cfg = auth.Config{PublicToken: credential, BaseURL: baseURL}
+	}
+	account := cfg.StoreAccount()
 	if !slices.Contains(h.accounts, account) {
 		h.accounts = append(h.accounts, account)
 	}
