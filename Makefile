@@ -32,6 +32,7 @@ GOVULNCHECK   := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 VULNDB_MOD    := golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
 VULNDB        := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/magiclink/vulndb-$(lastword $(subst @, ,$(VULNDB_MOD)))
 FYNE_TOOL     := fyne.io/tools/cmd/fyne@v1.7.4
+NFPM          := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
 
 # Fuzz targets, one bounded run each: package:Target.
 FUZZ := ./auth:FuzzCallback ./auth:FuzzValidateEmail \
@@ -39,7 +40,7 @@ FUZZ := ./auth:FuzzCallback ./auth:FuzzValidateEmail \
         ./auth/publicclient:FuzzDecodeResponse
 
 .PHONY: run build emulator deps-run deps-test test lint fmt-check vet staticcheck vulncheck \
-        unit fuzz e2e sdkjs sdkjs-deps bench package clean
+        unit fuzz e2e sdkjs sdkjs-deps bench package package-test clean
 
 ## run: start the app (demo mode when no Stytch credentials are configured); RUN_ARGS='--redirect-url …' passes flags
 run: deps-run
@@ -122,14 +123,20 @@ $(SDKJS_DIR)/node_modules/.package-lock.json: $(SDKJS_DIR)/package-lock.json $(S
 bench: deps-test
 	$(GO) run ./cmd/magiclink-bench $(BENCH_ARGS)
 
-## package: a Linux desktop package (tar.xz with .desktop file and icon); PUBLIC_TOKEN=… builds the token in
-# The fyne tool bumps Build in FyneApp.toml after packaging; keep the file as committed.
-package: deps-run
+## package: Linux packages: dist/*.deb and dist/*.rpm (nfpm) and cmd/magiclink/Magiclink.tar.xz (fyne), all of bin/magiclink; PUBLIC_TOKEN=… builds the token in
+# The fyne tool packages the binary make build made (--executable), so no third
+# build; it bumps Build in FyneApp.toml after packaging, so keep the file as committed.
+package: build
+	VERSION=$(VERSION) GO=$(GO) NFPM=$(NFPM) scripts/package/build.sh
 	cp FyneApp.toml FyneApp.toml.orig
-	cd cmd/magiclink && GOFLAGS="-ldflags=-X=main.publicToken=$(PUBLIC_TOKEN)" \
-		$(GO) run $(FYNE_TOOL) package --os linux --release --app-version $(VERSION); \
+	cd cmd/magiclink && $(GO) run $(FYNE_TOOL) package --os linux --release --app-version $(VERSION) \
+		--executable ../../bin/magiclink; \
 		status=$$?; cd ../.. && mv FyneApp.toml.orig FyneApp.toml && exit $$status
-	@ls -l cmd/magiclink/*.tar.xz
+	@ls -l dist/*.deb dist/*.rpm cmd/magiclink/*.tar.xz
+
+## package-test: install the .deb into a clean Debian root (debootstrap, cached) in a private mount namespace, run it, purge it
+package-test: package
+	VERSION=$(VERSION) scripts/package/test.sh
 
 clean:
 	rm -rf bin dist test-output cmd/magiclink/*.tar.xz
