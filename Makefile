@@ -1,6 +1,6 @@
 # magiclink — see README.md.
 #   make run     install what is missing, then start the app (demo mode without Stytch credentials)
-#   make test    install test dependencies, then lint, unit, fuzz, real-keyring, end-to-end and official-SDK tests
+#   make test    install test dependencies, then lint, unit, fuzz, real-keyring, end-to-end, official-SDK and package tests
 #   make bench   start-up, memory and sign-in latency compared with an empty Fyne app
 
 SHELL := /bin/sh
@@ -11,19 +11,21 @@ export GOTOOLCHAIN := go1.27.3
 export LANG := C.UTF-8
 
 GO        ?= go
-TAGS      := ci,migrated_fynedo
+APP_TAGS  := migrated_fynedo
+TAGS      := ci,$(APP_TAGS)
 PKG       := github.com/magiclink/magiclink
 VERSION   ?= 1.0.0
 PUBLIC_TOKEN ?=
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.publicToken=$(PUBLIC_TOKEN)
-# One set of flags for every build of the app — make run, make build, make package —
-# so whichever runs second is a cache hit. -trimpath changes every package's cache
-# key, the cgo GLFW part included, so it goes in GOFLAGS: the go commands of
-# make test (and the go build of the end-to-end test) use the same cache entries.
-# migrated_fynedo is what FyneApp.toml's [Migrations] fyneDo declares.
-export GOFLAGS := $(strip $(GOFLAGS) -trimpath)
-APP_TAGS  := migrated_fynedo
-APP_BUILD := -tags $(APP_TAGS) -ldflags "$(LDFLAGS)"
+# One set of compile flags for every build of the app — make run, make build,
+# make package and the binary the end-to-end test builds with a plain go build —
+# so whichever runs first pays for compiling Fyne and its cgo GLFW part and the
+# others only link. -trimpath changes every package's cache key, and the
+# migrated_fynedo tag (what FyneApp.toml's [Migrations] fyneDo declares) every
+# Fyne package's, so both go in GOFLAGS; a -tags on a command line replaces the
+# one in GOFLAGS, so those below include $(APP_TAGS).
+export GOFLAGS := $(strip $(GOFLAGS) -trimpath -tags=$(APP_TAGS))
+APP_BUILD := -ldflags "$(LDFLAGS)"
 RUN_ARGS  ?=
 FUZZTIME  ?= 10s
 
@@ -62,7 +64,7 @@ deps-test:
 	@scripts/install-deps.sh test
 
 ## test: everything CI runs
-test: deps-test lint unit fuzz e2e sdkjs
+test: deps-test lint unit fuzz e2e sdkjs package-test
 
 lint: fmt-check vet staticcheck vulncheck
 
@@ -72,7 +74,7 @@ fmt-check:
 
 vet:
 	$(GO) vet -tags $(TAGS) ./...
-	$(GO) vet -tags e2e ./cmd/magiclink
+	$(GO) vet -tags e2e,$(APP_TAGS) ./cmd/magiclink
 	$(GO) vet -tags sdkjs ./auth/emulator
 
 staticcheck:
@@ -103,7 +105,7 @@ fuzz:
 
 ## e2e: the real app under Xvfb with a real keyring and headless Chromium
 e2e:
-	$(GO) test -tags e2e -count=1 -timeout 15m -run '^TestE2E' -v ./cmd/magiclink
+	$(GO) test -tags e2e,$(APP_TAGS) -count=1 -timeout 15m -run '^TestE2E' -v ./cmd/magiclink
 
 ## sdkjs: Stytch's official browser SDK (@stytch/vanilla-js, under Node and jsdom) against the emulator over TLS
 sdkjs: sdkjs-deps

@@ -16,7 +16,7 @@
 # from the host namespace with rm -rf --one-file-system, and only after
 # /proc/self/mounts shows nothing mounted under it.
 #
-# Needs root (or sudo without a password) and, on a cold cache, the Debian mirror.
+# Logs: test-output/package/. Needs root (or sudo without a password) and, on a cold cache, the Debian mirror.
 # Environment: VERSION, DEBIAN_MIRROR (http://deb.debian.org/debian),
 # DEBIAN_SUITE (bookworm), XDG_CACHE_HOME.
 set -eu
@@ -24,8 +24,8 @@ cd "$(dirname "$0")/../.."
 repo=$(pwd)
 
 if [ "$(id -u)" != 0 ]; then
-	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-		exec sudo -n --preserve-env=VERSION,DEBIAN_MIRROR,DEBIAN_SUITE,XDG_CACHE_HOME,HOME "$0" "$@"
+	if command -v sudo >/dev/null 2>&1 && { sudo -n true 2>/dev/null || [ -t 0 ]; }; then
+		exec sudo --preserve-env=VERSION,DEBIAN_MIRROR,DEBIAN_SUITE,XDG_CACHE_HOME,HOME "$0" "$@"
 	fi
 	echo "package-test: needs root (debootstrap, chroot and a private mount namespace); run it as root or with sudo" >&2
 	exit 1
@@ -37,7 +37,9 @@ mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=${DEBIAN_SUITE:-bookworm}
 libs=scripts/package/libraries
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/magiclink
+logs=test-output/package
 start=$(date +%s)
+mkdir -p "$logs"
 
 say() { echo "package-test [$(($(date +%s) - start))s]: $*"; }
 fail() {
@@ -148,8 +150,8 @@ else
 	mkdir "$root"
 	command -v debootstrap >/dev/null 2>&1 || fail "debootstrap is not installed (make deps-test)"
 	in_namespace -c 'debootstrap --variant=minbase --arch="$1" "$2" "$3" "$4"' sh "$arch" "$suite" "$root" "$mirror" \
-		>"$work/debootstrap.log" 2>&1 || {
-		tail -n 30 "$work/debootstrap.log" >&2
+		>"$logs/debootstrap.log" 2>&1 || {
+		tail -n 30 "$logs/debootstrap.log" >&2
 		fail "debootstrap"
 	}
 	tar -C "$root" --one-file-system --numeric-owner -cf "$root_tar.tmp" .
@@ -163,6 +165,7 @@ cat >"$root/etc/apt/apt.conf.d/99magiclink-test" <<'EOF'
 APT::Install-Recommends "false";
 APT::Install-Suggests "false";
 Binary::apt::APT::Keep-Downloaded-Packages "true";
+Acquire::Languages "none";
 Acquire::Check-Valid-Until "false";
 Acquire::Retries "3";
 EOF
@@ -223,11 +226,11 @@ in_namespace -c '
 	root=$1 version=$2
 	mount -t proc proc "$root/proc" || echo "(no /proc in the root)"
 	chroot "$root" /bin/sh /tmp/steps.sh "$version"
-' sh "$root" "$version" >"$work/steps.log" 2>&1 || {
-	tail -n 40 "$work/steps.log" >&2
+' sh "$root" "$version" >"$logs/steps.log" 2>&1 || {
+	tail -n 40 "$logs/steps.log" >&2
 	fail "install, run and purge in the Debian root"
 }
-grep -E '^(==|magiclink --version)' "$work/steps.log"
+grep -E '^(==|magiclink --version)' "$logs/steps.log"
 find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' ! -name 'magiclink*' \
 	-exec cp -n {} "$cache/apt-archives-$suite-$arch/" \;
 say "ok"
