@@ -63,6 +63,10 @@ mounted_under() {
 }
 cleanup() {
 	status=$?
+	case "$(basename "$work")" in
+	magiclink-package-test.?*) ;;
+	*) echo "package-test: refusing to remove '$work'" >&2; exit 1 ;;
+	esac
 	if mounted_under "$work"; then
 		echo "package-test: something is still mounted under $work; NOT removing it:" >&2
 		grep -F " $work" /proc/self/mounts >&2 || true
@@ -112,7 +116,13 @@ grep -q "<release version=\"$version\"" "$work/deb/usr/share/metainfo/$app_id.me
 # An RPM file starts with the lead's magic number.
 [ "$(od -An -tx1 -N4 "$rpm" | tr -d ' ')" = edabeedb ] || fail "$rpm is not an RPM package"
 if command -v rpm >/dev/null 2>&1; then
-	rpm -qpl "$rpm" | grep -qx /usr/bin/magiclink || fail "$rpm has no /usr/bin/magiclink"
+	[ "$(rpm -qpl "$rpm" | sort)" = "$(echo "$expected" | sort)" ] || fail "$rpm does not hold the files the .deb holds"
+	rpm_want=$(awk '!/^#/ && NF == 3 && $2 != "-" { print $1 }' "$libs" | sort -u)
+	rpm_got=$(rpm -qp --requires "$rpm" | grep -v '^rpmlib(' | sed 's/()(64bit)$//; s/()$//' | sort -u)
+	[ "$rpm_got" = "$rpm_want" ] || fail "$rpm requires
+$rpm_got
+but $libs names
+$rpm_want"
 fi
 
 say "checking $libs against the binary"
