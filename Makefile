@@ -1,6 +1,6 @@
 # magiclink — see README.md.
 #   make run     install what is missing, then start the app (demo mode without Stytch credentials)
-#   make test    install test dependencies, then lint, unit, fuzz, real-keyring, end-to-end and official-SDK tests
+#   make test    install test dependencies, then lint, unit, fuzz, real-keyring, end-to-end, official-SDK and package tests
 #   make bench   start-up, memory and sign-in latency compared with an empty Fyne app
 
 SHELL := /bin/sh
@@ -11,11 +11,21 @@ export GOTOOLCHAIN := go1.27.3
 export LANG := C.UTF-8
 
 GO        ?= go
-TAGS      := ci,migrated_fynedo
+APP_TAGS  := migrated_fynedo
+TAGS      := ci,$(APP_TAGS)
 PKG       := github.com/magiclink/magiclink
 VERSION   ?= 1.0.0
 PUBLIC_TOKEN ?=
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.publicToken=$(PUBLIC_TOKEN)
+# One set of compile flags for every build of the app — make run, make build,
+# make package and the binary the end-to-end test builds with a plain go build —
+# so whichever runs first pays for compiling Fyne and its cgo GLFW part and the
+# others only link. -trimpath changes every package's cache key, and the
+# migrated_fynedo tag (what FyneApp.toml's [Migrations] fyneDo declares) every
+# Fyne package's, so both go in GOFLAGS; a -tags on a command line replaces the
+# one in GOFLAGS, so those below include $(APP_TAGS).
+export GOFLAGS := $(strip $(GOFLAGS) -trimpath -tags=$(APP_TAGS))
+APP_BUILD := -ldflags "$(LDFLAGS)"
 RUN_ARGS  ?=
 FUZZTIME  ?= 10s
 
@@ -24,6 +34,7 @@ GOVULNCHECK   := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 VULNDB_MOD    := golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
 VULNDB        := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/magiclink/vulndb-$(lastword $(subst @, ,$(VULNDB_MOD)))
 FYNE_TOOL     := fyne.io/tools/cmd/fyne@v1.7.4
+NFPM          := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
 
 # Fuzz targets, one bounded run each: package:Target.
 FUZZ := ./auth:FuzzCallback ./auth:FuzzValidateEmail \
@@ -31,16 +42,16 @@ FUZZ := ./auth:FuzzCallback ./auth:FuzzValidateEmail \
         ./auth/publicclient:FuzzDecodeResponse
 
 .PHONY: run build emulator deps-run deps-test test lint fmt-check vet staticcheck vulncheck \
-        unit fuzz e2e sdkjs sdkjs-deps bench package clean
+        unit fuzz e2e sdkjs sdkjs-deps bench package package-test clean
 
-## run: start the app (demo mode when no Stytch credentials are configured)
+## run: start the app (demo mode when no Stytch credentials are configured); RUN_ARGS='--redirect-url …' passes flags
 run: deps-run
-	$(GO) run -ldflags "-X main.version=$(VERSION)" ./cmd/magiclink $(RUN_ARGS)
+	$(GO) run $(APP_BUILD) ./cmd/magiclink $(RUN_ARGS)
 
 ## build: build bin/magiclink and bin/stytch-emulator (PUBLIC_TOKEN=public-token-… builds a release that needs no configuration)
 build: deps-run
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/magiclink ./cmd/magiclink
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/stytch-emulator ./cmd/stytch-emulator
+	$(GO) build $(APP_BUILD) -o bin/magiclink ./cmd/magiclink
+	CGO_ENABLED=0 $(GO) build -ldflags "-s -w" -o bin/stytch-emulator ./cmd/stytch-emulator
 
 ## emulator: run the standalone Stytch emulator for testers
 emulator:
@@ -53,7 +64,7 @@ deps-test:
 	@scripts/install-deps.sh test
 
 ## test: everything CI runs
-test: deps-test lint unit fuzz e2e sdkjs
+test: deps-test lint unit fuzz e2e sdkjs package-test
 
 lint: fmt-check vet staticcheck vulncheck
 
@@ -63,7 +74,7 @@ fmt-check:
 
 vet:
 	$(GO) vet -tags $(TAGS) ./...
-	$(GO) vet -tags e2e ./cmd/magiclink
+	$(GO) vet -tags e2e,$(APP_TAGS) ./cmd/magiclink
 	$(GO) vet -tags sdkjs ./auth/emulator
 
 staticcheck:
@@ -94,7 +105,7 @@ fuzz:
 
 ## e2e: the real app under Xvfb with a real keyring and headless Chromium
 e2e:
-	$(GO) test -tags e2e -count=1 -timeout 15m -run '^TestE2E' -v ./cmd/magiclink
+	$(GO) test -tags e2e,$(APP_TAGS) -count=1 -timeout 15m -run '^TestE2E' -v ./cmd/magiclink
 
 ## sdkjs: Stytch's official browser SDK (@stytch/vanilla-js, under Node and jsdom) against the emulator over TLS
 sdkjs: sdkjs-deps
@@ -114,14 +125,20 @@ $(SDKJS_DIR)/node_modules/.package-lock.json: $(SDKJS_DIR)/package-lock.json $(S
 bench: deps-test
 	$(GO) run ./cmd/magiclink-bench $(BENCH_ARGS)
 
-## package: a Linux desktop package (tar.xz with .desktop file and icon); PUBLIC_TOKEN=… builds the token in
-# The fyne tool bumps Build in FyneApp.toml after packaging; keep the file as committed.
-package: deps-run
+## package: Linux packages: dist/*.deb and dist/*.rpm (nfpm) and cmd/magiclink/Magiclink.tar.xz (fyne), all of bin/magiclink; PUBLIC_TOKEN=… builds the token in
+# The fyne tool packages the binary make build made (--executable), so no third
+# build; it bumps Build in FyneApp.toml after packaging, so keep the file as committed.
+package: build
+	VERSION=$(VERSION) GO=$(GO) NFPM=$(NFPM) scripts/package/build.sh
 	cp FyneApp.toml FyneApp.toml.orig
-	cd cmd/magiclink && GOFLAGS="-ldflags=-X=main.publicToken=$(PUBLIC_TOKEN)" \
-		$(GO) run $(FYNE_TOOL) package --os linux --release --app-version $(VERSION); \
+	cd cmd/magiclink && $(GO) run $(FYNE_TOOL) package --os linux --release --app-version $(VERSION) \
+		--executable ../../bin/magiclink; \
 		status=$$?; cd ../.. && mv FyneApp.toml.orig FyneApp.toml && exit $$status
-	@ls -l cmd/magiclink/*.tar.xz
+	@ls -l dist/*.deb dist/*.rpm cmd/magiclink/*.tar.xz
+
+## package-test: install the .deb into a clean Debian root (debootstrap, cached) in a private mount namespace, run it, purge it
+package-test: package
+	VERSION=$(VERSION) scripts/package/test.sh
 
 clean:
 	rm -rf bin dist test-output cmd/magiclink/*.tar.xz
