@@ -25,3 +25,15 @@ func TestWMClassMatchesStartupWMClass(t *testing.T) {
 		}
 	}
 }
+
+// The Debian/RPM package's .desktop entry must name the same class.
+func TestWMClassMatchesThePackagesDesktopEntry(t *testing.T) {
+	b, err := os.ReadFile("../../scripts/package/io.github.magiclink.magiclink.desktop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^StartupWMClass=(.*)$`).FindSubmatch(b)
+	if m == nil || string(m[1]) != wmClass {
+		t.Fatalf("StartupWMClass = %q, window WM_CLASS class = %q", m, wmClass)
+	}
+}

@@ -105,8 +105,11 @@ $got
 but should hold
 $(echo "$expected" | sort)"
 [ -x "$work/deb/usr/bin/magiclink" ] || fail "/usr/bin/magiclink is not executable"
-grep -qx "StartupWMClass=$app_id" "$work/deb/usr/share/applications/$app_id.desktop" ||
-	fail "the .desktop entry has no StartupWMClass=$app_id"
+# The window's WM_CLASS class (cmd/magiclink, tied to this file by its tests).
+wm_class=$(sed -n 's/^StartupWMClass=//p' "$repo/scripts/package/$app_id.desktop")
+[ -n "$wm_class" ] || fail "scripts/package/$app_id.desktop has no StartupWMClass"
+grep -qx "StartupWMClass=$wm_class" "$work/deb/usr/share/applications/$app_id.desktop" ||
+	fail "the packaged .desktop entry has no StartupWMClass=$wm_class"
 desktop-file-validate "$work/deb/usr/share/applications/$app_id.desktop" || fail "desktop-file-validate"
 appstreamcli validate --no-net --explain "$work/deb/usr/share/metainfo/$app_id.metainfo.xml" ||
 	fail "appstreamcli validate"
