@@ -552,7 +552,7 @@ func TestStytchFaults(t *testing.T) {
 		})
 		t.Run("bad credentials keep the session", func(t *testing.T) {
 			h := newHarness(t, b)
-			h.store.Set(context.Background(), "tok")
+			h.store.Set(context.Background(), "stored-session-token-kept-on-bad-credentials")
 			setting := b.breakCredentials(&h.cfg)
 			e := h.engine()
 			e.Start()
@@ -560,7 +560,7 @@ func TestStytchFaults(t *testing.T) {
 			if s.Err.Kind != KindBadCredentials || !strings.Contains(s.Err.Message, setting) {
 				t.Fatalf("%+v", s.Err)
 			}
-			if got, _ := h.store.Get(context.Background()); got != "tok" {
+			if got, _ := h.store.Get(context.Background()); got != "stored-session-token-kept-on-bad-credentials" {
 				t.Fatal("session lost")
 			}
 		})

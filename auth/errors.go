@@ -39,7 +39,7 @@ const (
 	KindMissingToken
 	// KindSessionExpired: the stored session is no longer valid.
 	KindSessionExpired
-	// KindBadCredentials: the Stytch project id or secret is wrong.
+	// KindBadCredentials: the public token (or project id and secret) is wrong.
 	KindBadCredentials
 	// KindRedirectNotAllowed: the redirect URL is not registered in the Stytch project.
 	KindRedirectNotAllowed

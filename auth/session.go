@@ -96,10 +96,14 @@ func (e *Engine) checkSession(starting bool) {
 	}
 	e.logFailure("could not check session; keeping it", ae)
 	if e.snap.State == StateSignedIn {
-		// Stay signed in on a blip; say so and try again soon.
-		e.updateLocked(func(s *Snapshot) {
-			s.Err = &Error{Kind: ae.Kind, Message: "Couldn't reach Stytch to refresh your session. You're still signed in; retrying shortly.", Cause: ae}
-		})
+		// Stay signed in on a blip; say so and try again soon. A failure
+		// that is not the network (the project's settings, say) is shown
+		// as it is.
+		shown := ae
+		if ae.Kind == KindNetwork {
+			shown = &Error{Kind: ae.Kind, Message: "Couldn't reach Stytch to refresh your session. You're still signed in; retrying shortly.", Cause: ae}
+		}
+		e.updateLocked(func(s *Snapshot) { s.Err = shown })
 		e.scheduleCheckLocked(checkRetryDelay)
 		return
 	}

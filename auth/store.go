@@ -32,8 +32,9 @@ type TokenStore interface {
 type KeyringStore struct {
 	// Service is the keyring service name; use the app id.
 	Service string
-	// Account is the keyring account; use the Stytch project id, so a test
-	// project's token is never sent to a live project.
+	// Account is the keyring account; use Config.StoreAccount (the
+	// credential and the API that issued the session), so a token is only
+	// ever sent back to the API that created it.
 	Account string
 	// Timeout bounds each call. Default DefaultKeyringTimeout.
 	Timeout time.Duration

@@ -68,6 +68,63 @@ func (s Settings) StoreAccount() string {
 	return s.Config.StoreAccount()
 }
 
+// LegacyAccount is the keyring account earlier releases kept the session
+// under — the project id alone — when that session can be carried over
+// safely: in demo mode (the local emulator issued it) and with a project
+// secret and Stytch's own API host. Otherwise it is "" and an old entry is
+// left alone, since nothing says which API issued it.
+func (s Settings) LegacyAccount() string {
+	switch {
+	case s.Demo:
+		return emulator.DefaultProjectID
+	case !s.Config.UsesPublicToken() && s.Config.BaseURL == "":
+		return s.Config.ProjectID
+	}
+	return ""
+}
+
+// Upgraded returns store, reading a session stored under the legacy
+// account (see LegacyAccount) when store has none: it is moved over on
+// first read, so an upgrade keeps the user signed in. It reads nothing
+// until the engine does, so start-up does not wait for it.
+func Upgraded(store, legacy auth.TokenStore) auth.TokenStore {
+	if legacy == nil {
+		return store
+	}
+	return &upgradedStore{TokenStore: store, legacy: legacy}
+}
+
+type upgradedStore struct {
+	auth.TokenStore
+	legacy auth.TokenStore
+}
+
+// Get implements auth.TokenStore.
+func (u *upgradedStore) Get(ctx context.Context) (string, error) {
+	tok, err := u.TokenStore.Get(ctx)
+	if !errors.Is(err, auth.ErrNoToken) {
+		return tok, err
+	}
+	old, lerr := u.legacy.Get(ctx)
+	if lerr != nil {
+		return "", err // nothing (readable) there either
+	}
+	if err := u.TokenStore.Set(ctx, old); err != nil {
+		return "", fmt.Errorf("could not move the stored session to its new keyring entry: %w", err)
+	}
+	_ = u.legacy.Delete(ctx)
+	return old, nil
+}
+
+// Delete implements auth.TokenStore: the legacy entry goes too.
+func (u *upgradedStore) Delete(ctx context.Context) error {
+	err := u.TokenStore.Delete(ctx)
+	if lerr := u.legacy.Delete(ctx); err == nil {
+		err = lerr
+	}
+	return err
+}
+
 // flagOf is the flag of each setting that has one.
 var flagOf = map[string]string{
 	auth.EnvPublicToken:     "public-token",

@@ -440,3 +440,52 @@ func TestBuiltInPublicToken(t *testing.T) {
 		t.Fatalf("%+v %v", s, err)
 	}
 }
+
+func TestUpgradedStoreMovesALegacySession(t *testing.T) {
+	ctx := context.Background()
+	cur, old := &auth.MemoryStore{}, &auth.MemoryStore{}
+	_ = old.Set(ctx, "session-from-an-earlier-release")
+	st := Upgraded(cur, old)
+	tok, err := st.Get(ctx)
+	if err != nil || tok != "session-from-an-earlier-release" {
+		t.Fatalf("%q %v", tok, err)
+	}
+	if got, _ := cur.Get(ctx); got != tok {
+		t.Fatal("not moved to the new entry")
+	}
+	if _, err := old.Get(ctx); !errors.Is(err, auth.ErrNoToken) {
+		t.Fatal("the legacy entry was kept")
+	}
+	// The new entry wins over a legacy one.
+	_ = old.Set(ctx, "older")
+	if tok, _ := st.Get(ctx); tok != "session-from-an-earlier-release" {
+		t.Fatal(tok)
+	}
+	// Delete removes both.
+	if err := st.Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get(ctx); !errors.Is(err, auth.ErrNoToken) {
+		t.Fatalf("%v", err)
+	}
+	if _, err := old.Get(ctx); !errors.Is(err, auth.ErrNoToken) {
+		t.Fatal("legacy entry survived Delete")
+	}
+}
+
+func TestLegacyAccountOnlyWhenTheIssuerIsKnown(t *testing.T) {
+	cases := []struct {
+		s    Settings
+		want string
+	}{
+		{Settings{Demo: true}, emulator.DefaultProjectID},
+		{Settings{Config: auth.Config{ProjectID: "project-test-a", Secret: "secret-test-b"}}, "project-test-a"},
+		{Settings{Config: auth.Config{ProjectID: "project-test-a", Secret: "secret-test-b", BaseURL: "http://127.0.0.1:9"}}, ""},
+		{Settings{Config: auth.Config{PublicToken: "public-token-test-a"}}, ""},
+	}
+	for _, c := range cases {
+		if got := c.s.LegacyAccount(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.s, got, c.want)
+		}
+	}
+}

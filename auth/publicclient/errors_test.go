@@ -406,3 +406,46 @@ func TestRedirectsNotFollowed(t *testing.T) {
 		t.Error("the redirect was followed")
 	}
 }
+
+// TestDeadSessionReadsAsEnded: the session rides in the Basic password, so
+// Stytch may answer unauthorized_credentials for a session that is gone.
+// With the public token itself accepted (bootstrap answers), that is a
+// session_not_found; with the token refused too, it stays a credentials
+// error, which names STYTCH_PUBLIC_TOKEN.
+func TestDeadSessionReadsAsEnded(t *testing.T) {
+	unauthorized := reply{status: 401, body: `{"status_code":401,"request_id":"request-id-test-1","error_type":"unauthorized_credentials","error_message":"Unauthorized credentials."}`}
+	calls := map[string]func(c *Client) error{
+		"sessions/authenticate": func(c *Client) error {
+			return second(c.AuthenticateSession(context.Background(), testSession, time.Hour))
+		},
+		"sessions/revoke": func(c *Client) error { return c.Revoke(context.Background(), testSession) },
+		"users/me":        func(c *Client) error { return second(c.User(context.Background(), testSession)) },
+	}
+	for path, call := range calls {
+		t.Run(path, func(t *testing.T) {
+			f := newFake(t)
+			f.set(path, unauthorized)
+			be := backend.AsError(call(f.client()))
+			if be == nil || be.Type != "session_not_found" || be.StatusCode != 401 || be.Credentials != "STYTCH_PUBLIC_TOKEN" {
+				t.Fatalf("token accepted: got %+v, want session_not_found", be)
+			}
+			if strings.Contains(be.Message, testSession) {
+				t.Fatal("the message holds the session token")
+			}
+
+			f = newFake(t)
+			f.set(path, unauthorized)
+			f.set("projects/bootstrap/"+testToken, unauthorized)
+			if be := backend.AsError(call(f.client())); be == nil || be.Type != "unauthorized_credentials" {
+				t.Fatalf("token refused: got %+v, want unauthorized_credentials", be)
+			}
+		})
+	}
+	// Anonymous calls are never read as a dead session.
+	f := newFake(t)
+	f.set("magic_links/authenticate", unauthorized)
+	_, err := f.client().AuthenticateLink(context.Background(), "token-abc", strings.Repeat("v", 43), time.Hour)
+	if be := backend.AsError(err); be == nil || be.Type != "unauthorized_credentials" {
+		t.Fatalf("%v", err)
+	}
+}

@@ -43,6 +43,40 @@ type request struct {
 // wrapping ErrUnexpectedResponse for a 2xx that cannot be decoded, and the
 // transport's error (a *url.Error) when Stytch could not be reached.
 func (c *Client) do(ctx context.Context, r request, out any) error {
+	err := c.send(ctx, r, out)
+	if err != nil && r.session != "" {
+		err = c.sessionEnded(ctx, err)
+	}
+	return err
+}
+
+// sessionEnded reads the answers Stytch's own SDKs take to mean "this
+// session is gone" (their unrecoverable errors) as session_not_found, once
+// the public token itself is known to be good. On the client API the
+// session token rides in the Basic password, so a dead session and a wrong
+// public token can both come back as unauthorized_credentials; a session
+// that is gone must not leave the app retrying it forever.
+func (c *Client) sessionEnded(ctx context.Context, err error) error {
+	be := backend.AsError(err)
+	if be == nil {
+		return err
+	}
+	switch be.Type {
+	case "unauthorized_credentials", "user_unauthenticated", "invalid_secret_authentication":
+	default:
+		return err
+	}
+	if _, berr := c.bootstrap(ctx); berr != nil {
+		return err // the public token (or the network) is what failed
+	}
+	ended := *be
+	ended.Type = "session_not_found"
+	ended.Message = "The session is no longer valid (Stytch answered " + be.Type + " for it)."
+	return &ended
+}
+
+// send is do without the reading of session errors.
+func (c *Client) send(ctx context.Context, r request, out any) error {
 	if r.logPath == "" {
 		r.logPath = r.path
 	}

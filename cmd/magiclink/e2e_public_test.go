@@ -319,8 +319,9 @@ func (s *standalone) secretKey(t *testing.T) {
 	f.account = h.storeAccount(t, e2eProjectID, s.emu.base)
 	f.launch(t, f.name)
 	t.Cleanup(f.stopApp)
-	f.checkEnv(t, []string{"STYTCH_PROJECT_ID=" + e2eProjectID, "STYTCH_BASE_URL=" + s.emu.base}, "STYTCH_PUBLIC_TOKEN")
+	// The window first: until the app has exec'd, /proc shows the test's own environment.
 	win := h.waitTitle(t, f.app, f.title(titleSignIn), waitShort)
+	f.checkEnv(t, []string{"STYTCH_PROJECT_ID=" + e2eProjectID, "STYTCH_BASE_URL=" + s.emu.base}, "STYTCH_PUBLIC_TOKEN")
 	t.Logf("Sign in window after %s", time.Since(f.app.started).Round(time.Millisecond))
 	f.shot(t, win, "sign-in")
 	before := f.emu.active(t)

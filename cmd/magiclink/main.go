@@ -77,7 +77,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "demo inbox: %s\n", demo.InboxURL())
 		s.DemoInbox = demo.InboxURL()
 	}
-	store := &auth.KeyringStore{Service: ui.AppID, Account: s.StoreAccount()}
+	var store auth.TokenStore = &auth.KeyringStore{Service: ui.AppID, Account: s.StoreAccount()}
+	if legacy := s.LegacyAccount(); legacy != "" {
+		store = launch.Upgraded(store, &auth.KeyringStore{Service: ui.AppID, Account: legacy})
+	}
 	// Sessions signed out while Stytch couldn't be reached, to revoke at
 	// the same API later.
 	revocations := &auth.KeyringStore{Service: ui.AppID, Account: s.StoreAccount() + " (to revoke)"}
