@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/magiclink/magiclink/auth/publicclient"
 )
 
 // Defaults for Config fields left at their zero value.
@@ -116,15 +118,16 @@ func (c Config) HasCredentials() bool {
 }
 
 // APIBaseURL is the Stytch API base URL in use: BaseURL, or the default
-// for the credentials.
+// for the credentials — the hosts the clients themselves default to, so
+// the keyring account (StoreAccount) names the API that issued a session.
 func (c Config) APIBaseURL() string {
 	switch {
 	case c.BaseURL != "":
 		return c.BaseURL
 	case c.IsLive():
-		return "https://api.stytch.com"
+		return publicclient.DefaultLiveBaseURL
 	default:
-		return "https://test.stytch.com"
+		return publicclient.DefaultTestBaseURL
 	}
 }
 
