@@ -449,3 +449,15 @@ func TestDeadSessionReadsAsEnded(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// TestExcerptRedactsBeforeCutting: a secret that straddles the excerpt's
+// cut is still removed whole, not left as a short unmasked fragment.
+func TestExcerptRedactsBeforeCutting(t *testing.T) {
+	const secret = "sess-abcdefghij-KLMNOPQRST-0123456789"
+	// Tags vanish from the excerpt, so what is cut off at the end is
+	// what the user would see.
+	body := strings.Repeat("<b>", (4*maxExcerpt-10)/3) + secret
+	if out := excerpt(502, []byte(body), []string{secret}); strings.Contains(out, secret[:6]) {
+		t.Errorf("excerpt %q keeps part of the secret", out)
+	}
+}

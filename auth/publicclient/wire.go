@@ -362,11 +362,13 @@ func fieldName(s string) bool {
 // Stytch's JSON: tags dropped, whitespace folded, secrets and every run
 // that looks like a token replaced. An empty body gives the status text.
 func excerpt(status int, body []byte, secrets []string) string {
-	if len(body) > 4*maxExcerpt {
-		body = body[:4*maxExcerpt]
+	// Secrets first, over the whole body: neither the cut nor a tag may
+	// split one so that it is no longer recognised.
+	s := redact(strings.ToValidUTF8(string(body), "?"), secrets)
+	if len(s) > 4*maxExcerpt {
+		s = strings.ToValidUTF8(s[:4*maxExcerpt], "")
 	}
-	s := stripTags(strings.ToValidUTF8(string(body), "?"))
-	s = maskTokens(redact(s, secrets))
+	s = maskTokens(stripTags(s))
 	s = cleanText(s, nil, maxExcerpt)
 	if s == "" {
 		s = http.StatusText(status)
