@@ -45,20 +45,33 @@ func (e *Engine) queueRevoke(ctx context.Context, token string) bool {
 
 // revokeQueued revokes the sessions queued by an earlier sign-out; those
 // Stytch ended (or no longer knows) leave the queue. It returns how many
-// are still waiting.
+// are still waiting. The queue is not locked while Stytch is asked, so a
+// sign-out that queues a token meanwhile does not wait for the network.
 func (e *Engine) revokeQueued(ctx context.Context) int {
 	if e.revocations == nil {
 		return 0
 	}
 	e.revokeMu.Lock()
-	defer e.revokeMu.Unlock()
 	list, err := e.revocations.Get(ctx)
+	e.revokeMu.Unlock()
 	if err != nil {
+		return 0
+	}
+	done := map[string]bool{}
+	for _, t := range splitTokens(list) {
+		if ae := e.revokeToken(ctx, t); ae == nil {
+			done[t] = true
+		}
+	}
+
+	e.revokeMu.Lock()
+	defer e.revokeMu.Unlock()
+	if list, err = e.revocations.Get(ctx); err != nil && !errors.Is(err, ErrNoToken) {
 		return 0
 	}
 	var left []string
 	for _, t := range splitTokens(list) {
-		if ae := e.revokeToken(ctx, t); ae != nil {
+		if !done[t] {
 			left = append(left, t)
 		}
 	}

@@ -42,7 +42,9 @@ type Client interface {
 	AuthenticateSession(ctx context.Context, sessionToken string, sessionLength time.Duration) (*Auth, error)
 	// Revoke ends a session.
 	Revoke(ctx context.Context, sessionToken string) error
-	// User returns the user a session belongs to.
+	// User returns the user a session belongs to. The engine reads the
+	// user from AuthenticateSession's answer; User serves tools built on
+	// this seam, and the contract test keeps both adapters honest on it.
 	User(ctx context.Context, sessionToken string) (*User, error)
 }
 
