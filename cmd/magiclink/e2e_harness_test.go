@@ -557,6 +557,13 @@ type appProc struct {
 func (h *harness) launch(t, owner *testing.T, name string, d *appDirs, env []string) *appProc {
 	t.Helper()
 	h.noWindow(t)
+	return h.launchAlongside(t, owner, name, d, env)
+}
+
+// launchAlongside is launch while another app's window may be open: a
+// second launch of the same user.
+func (h *harness) launchAlongside(t, owner *testing.T, name string, d *appDirs, env []string, args ...string) *appProc {
+	t.Helper()
 	h.starts++
 	prefix := filepath.Join(h.logDir, fmt.Sprintf("app-%02d-%s", h.starts, name))
 	a := &appProc{stdout: prefix + ".stdout.log", stderr: prefix + ".stderr.log"}
@@ -564,7 +571,7 @@ func (h *harness) launch(t, owner *testing.T, name string, d *appDirs, env []str
 	so, se := createFile(t, a.stdout), createFile(t, a.stderr)
 	defer so.Close()
 	defer se.Close()
-	cmd := exec.Command(h.bin)
+	cmd := exec.Command(h.bin, args...)
 	cmd.Dir = d.work
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = so, se
@@ -692,6 +699,35 @@ func (h *harness) window() (id, title string) {
 		}
 	}
 	return "", ""
+}
+
+// windows returns the ids of every visible Magiclink window.
+func (h *harness) windows() []string {
+	out, err := h.xdotool("search", "--onlyvisible", "--name", "^Magiclink")
+	if err != nil {
+		return nil
+	}
+	return strings.Fields(out)
+}
+
+// rootWindow is the id of the display's root window.
+func (h *harness) rootWindow(t *testing.T) string {
+	t.Helper()
+	out, err := h.xdotool("search", "--maxdepth", "0", "--name", "")
+	if err != nil || len(strings.Fields(out)) != 1 {
+		t.Fatalf("the root window: %q, %v", out, err)
+	}
+	return strings.Fields(out)[0]
+}
+
+// focused is the window that has the X input focus.
+func (h *harness) focused(t *testing.T) string {
+	t.Helper()
+	out, err := h.xdotool("getwindowfocus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out)
 }
 
 // noWindow requires that no Magiclink window is open, so the next launch's

@@ -9,6 +9,7 @@ package main
 // Screenshots and the app's logs are left in test-output/e2e.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -71,6 +73,8 @@ func TestE2E(t *testing.T) {
 		{"03-open-link", f.openLink},
 		{"04-link-reused", f.linkReused},
 		{"05-relaunch-restores", f.relaunchRestores},
+		{"05b-second-launch", f.secondLaunch},
+		{"05c-crash-takeover", f.crashTakeover},
 		{"06-stytch-unreachable", f.stytchUnreachable},
 		{"07-sign-out-keyboard", f.signOutKeyboard},
 		{"08-expired-link", f.expiredLink},
@@ -335,6 +339,144 @@ func (f *flow) relaunchRestores(t *testing.T) {
 	if tok := h.storedToken(t, f.account); tok == "" {
 		f.fail(t, "keyring entry gone after relaunch")
 	}
+}
+
+// msgAlreadyRunning is the one line a second launch prints.
+const msgAlreadyRunning = "Magiclink is already running; its window was brought to the front.\n"
+
+// demoState is the demo emulator's state file and its contents.
+func (f *flow) demoState(t *testing.T) (string, []byte) {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(f.dirs.config, "fyne", "*", "demo-stytch-state.json"))
+	if len(m) != 1 {
+		f.fail(t, "demo state files under %s: %q, want one", f.dirs.config, m)
+	}
+	b, err := os.ReadFile(m[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m[0], b
+}
+
+// launchSecond starts the app again while f.app runs: it must raise the
+// first window, print one line and exit 0 without touching the keyring,
+// the demo state or any port.
+func (f *flow) launchSecond(t *testing.T, name string) {
+	t.Helper()
+	h := f.h
+	win := h.waitTitle(t, f.app, f.title(titleSignedIn), waitShort)
+	statePath, state := f.demoState(t)
+	stateInfo, _ := os.Stat(statePath)
+	tok := h.storedToken(t, f.account)
+	before := f.emu.sent(t)
+	raised := strings.Count(readFile(t, f.app.stderr), "another launch asked for the window")
+	// Focus elsewhere (the root window), so the raise has something to do.
+	if _, err := h.xdotool("windowfocus", "--sync", h.rootWindow(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.focused(t); got == win {
+		t.Fatalf("the app's window %s still has the focus after focusing the root window", win)
+	}
+	second := h.launchAlongside(t, t, name, f.dirs, f.env)
+	select {
+	case <-second.done:
+	case <-time.After(waitShort):
+		f.fail(t, "the second launch is still running after %s; its stderr:\n%s", waitShort, tail(second.stderr, 20))
+	}
+	if second.err != nil {
+		f.fail(t, "the second launch exited with %v, want 0; its stderr:\n%s", second.err, tail(second.stderr, 20))
+	}
+	if out := readFile(t, second.stdout); out != msgAlreadyRunning {
+		f.fail(t, "the second launch printed %q, want exactly %q", out, msgAlreadyRunning)
+	}
+	if e := readFile(t, second.stderr); e != "" {
+		f.fail(t, "the second launch wrote to stderr: %q", e)
+	}
+	t.Logf("second launch exited 0 after %s", time.Since(second.started).Round(time.Millisecond))
+	deadline := time.Now().Add(waitShort)
+	for strings.Count(readFile(t, f.app.stderr), "another launch asked for the window") != raised+1 {
+		if time.Now().After(deadline) {
+			f.fail(t, "the first app did not log one raise request for the second launch")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for h.focused(t) != win {
+		if time.Now().After(deadline) {
+			f.fail(t, "the first app's window %s did not get the focus back (focus is on %s)", win, h.focused(t))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if ws := h.windows(); len(ws) != 1 || ws[0] != win {
+		f.fail(t, "visible Magiclink windows = %q, want only the first app's %s", ws, win)
+	}
+	h.holdTitle(t, f.app, f.title(titleSignedIn), 500*time.Millisecond)
+	if got := h.storedToken(t, f.account); got != tok {
+		f.fail(t, "the stored session token changed during the second launch")
+	}
+	if _, now := f.demoState(t); !bytes.Equal(now, state) {
+		f.fail(t, "the demo state file changed during the second launch")
+	}
+	if fi, _ := os.Stat(statePath); !fi.ModTime().Equal(stateInfo.ModTime()) {
+		f.fail(t, "the demo state file was rewritten during the second launch")
+	}
+	if sent := f.emu.sentSince(t, before); len(sent) != 0 {
+		f.fail(t, "the second launch sent an email: %+v", sent)
+	}
+}
+
+// 5b. A second launch raises the first window and exits 0; after quitting
+// and relaunching nothing is lost: the keyring token and the demo state
+// (its session) are intact.
+func (f *flow) secondLaunch(t *testing.T) {
+	h := f.h
+	f.launchSecond(t, f.name+"-second")
+	tok := h.storedToken(t, f.account)
+	f.app.quit(t)
+	f.launch(t, f.name+"-after-second")
+	win := h.waitTitle(t, f.app, f.title(titleSignedIn), waitShort)
+	f.shot(t, win, "05b-after-second-launch")
+	if got := h.storedToken(t, f.account); got != tok || got == "" {
+		f.fail(t, "the stored session token changed after quitting and relaunching")
+	}
+	if ss := f.emu.active(t); len(ss) != 1 || ss[0].SessionID != f.session {
+		f.fail(t, "active sessions = %+v, want only %s", ss, f.session)
+	}
+}
+
+// 5c. A first instance killed with SIGKILL leaves its socket behind; the
+// next launch takes over and serves later launches.
+func (f *flow) crashTakeover(t *testing.T) {
+	h := f.h
+	h.waitTitle(t, f.app, f.title(titleSignedIn), waitShort)
+	if err := f.app.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-f.app.done
+	socks, _ := filepath.Glob(filepath.Join(f.dirs.runtime, "magiclink", "*.sock"))
+	if len(socks) != 1 {
+		f.fail(t, "sockets left by the killed app: %q, want its one stale socket", socks)
+	}
+	deadline := time.Now().Add(waitShort)
+	for len(h.windows()) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the killed app's window is still there")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	f.launch(t, f.name+"-after-crash")
+	win := h.waitTitle(t, f.app, f.title(titleSignedIn), waitShort)
+	f.shot(t, win, "05c-after-crash")
+	if !strings.Contains(readFile(t, f.app.stderr), "replaced the socket of a Magiclink that ended without removing it") {
+		f.fail(t, "the new app did not log taking over the stale socket")
+	}
+	f.launchSecond(t, f.name+"-second-after-crash")
+}
+
+// readFile is a file's contents ("" when it is missing).
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, _ := os.ReadFile(path)
+	return string(b)
 }
 
 // 6. With Stytch unreachable the window still appears and shows Offline;

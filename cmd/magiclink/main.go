@@ -21,6 +21,7 @@ import (
 	"github.com/pkg/browser"
 
 	"github.com/magiclink/magiclink/auth"
+	"github.com/magiclink/magiclink/auth/instance"
 	"github.com/magiclink/magiclink/auth/launch"
 	"github.com/magiclink/magiclink/ui"
 )
@@ -65,6 +66,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	appInfo := auth.App{ID: ui.AppID, Version: version}
 	// xdg-open chatter must not reach our stdout.
 	browser.Stdout, browser.Stderr = io.Discard, io.Discard
+
+	var inst *instance.Instance
+	if !s.Reset {
+		// One app per user and Stytch project: a second launch raises the
+		// first one's window and ends here, before the keyring, the demo
+		// state or any port.
+		o := instance.Options{Key: instance.KeyFor(s.StoreAccount()), Logger: log.With("component", "instance")}
+		inst, err = instance.Join(o, instance.Request{Kind: instance.Raise})
+		switch {
+		case err != nil:
+			fmt.Fprintf(stderr, "magiclink: %s\n", singleInstanceMessage(err))
+			return 1
+		case inst == nil:
+			fmt.Fprintln(stdout, "Magiclink is already running; its window was brought to the front.")
+			return 0
+		}
+		defer inst.Close() // last: the demo state is saved before the lock goes
+	}
 
 	a := app.NewWithID(ui.AppID)
 	if s.Demo {
@@ -114,11 +133,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 		OpenURL:      browser.OpenURL,
 	})
 	defer u.Close()
+	if inst != nil {
+		w := u.Window()
+		inst.Handle(func(instance.Request) {
+			log.Info("another launch asked for the window; raising it")
+			fyne.Do(func() {
+				w.Show()
+				w.RequestFocus()
+			})
+		})
+	}
 	// The window is created by Show, after this: it takes these names.
 	setWMClass(wmInstance, wmClass)
 	quitOnSignal(a)
 	u.Window().ShowAndRun()
 	return 0
+}
+
+// singleInstanceMessage explains why this launch could neither become the
+// running instance nor reach the one that is.
+func singleInstanceMessage(err error) string {
+	if errors.Is(err, instance.ErrRefused) {
+		return "another Magiclink is running for this user but did not accept this launch (" + err.Error() + "); quit it and start Magiclink again"
+	}
+	return "could not check whether Magiclink is already running: " + err.Error()
 }
 
 // wmClass and wmInstance are the window's X11 WM_CLASS. The class must

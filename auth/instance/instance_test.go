@@ -1,0 +1,340 @@
+//go:build unix
+
+package instance
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The helper process: the test binary re-run with MAGICLINK_INSTANCE_HELPER
+// set acquires (and holds) or sends, as a second process would.
+func TestMain(m *testing.M) {
+	switch os.Getenv("MAGICLINK_INSTANCE_HELPER") {
+	case "":
+		os.Exit(m.Run())
+	case "hold":
+		o := Options{Key: os.Getenv("KEY"), Dir: os.Getenv("DIR")}
+		if _, err := Acquire(o); err != nil {
+			fmt.Println("acquire:", err)
+			os.Exit(1)
+		}
+		fmt.Println("holding")
+		select {}
+	case "send":
+		o := Options{Key: os.Getenv("KEY"), Dir: os.Getenv("DIR")}
+		err := Send(o, Request{Kind: Raise})
+		fmt.Println("send:", err)
+		os.Exit(0)
+	}
+}
+
+func shortDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", "mli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return filepath.Join(d, "magiclink")
+}
+
+type recorder struct {
+	mu  sync.Mutex
+	got []Request
+	ch  chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{ch: make(chan struct{}, 16)} }
+
+func (r *recorder) handle(q Request) {
+	r.mu.Lock()
+	r.got = append(r.got, q)
+	r.mu.Unlock()
+	r.ch <- struct{}{}
+}
+
+func (r *recorder) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case <-r.ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler got no request")
+	}
+}
+
+func TestSecondAcquireFindsTheFirstAndRaisesIt(t *testing.T) {
+	o := Options{Key: KeyFor("demo:public-token-test"), Dir: shortDir(t)}
+	first, err := Acquire(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if first.TookOver {
+		t.Error("TookOver on a fresh directory")
+	}
+	if _, err := Acquire(o); !errors.Is(err, ErrRunning) {
+		t.Fatalf("second Acquire: %v, want ErrRunning", err)
+	}
+	// A request before the handler is set is kept for it.
+	if err := Send(o, Request{Kind: Raise}); err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	first.Handle(rec.handle)
+	rec.wait(t)
+	inst, err := Join(o, Request{Kind: Raise})
+	if err != nil || inst != nil {
+		t.Fatalf("Join with a running instance = %v, %v; want nil, nil (delivered)", inst, err)
+	}
+	rec.wait(t)
+	if len(rec.got) != 2 || rec.got[0].Kind != Raise || rec.got[1].Kind != Raise {
+		t.Fatalf("requests = %+v, want two raises", rec.got)
+	}
+
+	// Another project has its own instance.
+	other, err := Acquire(Options{Key: KeyFor("project-live-1"), Dir: o.Dir})
+	if err != nil {
+		t.Fatalf("another project's instance: %v", err)
+	}
+	other.Close()
+
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(first.Path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket still there after Close: %v", err)
+	}
+	again, err := Join(o, Request{Kind: Raise})
+	if err != nil || again == nil {
+		t.Fatalf("Join after the owner quit = %v, %v; want to become the instance", again, err)
+	}
+	again.Close()
+}
+
+func TestEndpointIsPrivate(t *testing.T) {
+	dir := shortDir(t)
+	if err := os.Mkdir(dir, 0o755); err != nil { // loose, as if made by hand
+		t.Fatal(err)
+	}
+	inst, err := Acquire(Options{Key: KeyFor("x"), Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	for path, want := range map[string]os.FileMode{dir: 0o700, inst.Path: 0o600, strings.TrimSuffix(inst.Path, ".sock") + ".lock": 0o600} {
+		fi, err := os.Lstat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s has mode %v, want %v", path, fi.Mode().Perm(), want)
+		}
+	}
+	if fi, _ := os.Lstat(inst.Path); fi.Mode()&os.ModeSocket == 0 {
+		t.Errorf("%s is not a socket", inst.Path)
+	}
+}
+
+func TestSymlinkedDirectoryIsRefused(t *testing.T) {
+	dir := shortDir(t)
+	if err := os.Symlink(t.TempDir(), dir); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Acquire(Options{Key: KeyFor("x"), Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Fatalf("Acquire through a symlink = %v, want it refused", err)
+	}
+}
+
+func helper(t *testing.T, mode string, o Options) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), "MAGICLINK_INSTANCE_HELPER="+mode, "KEY="+o.Key, "DIR="+o.Dir)
+	return cmd
+}
+
+// A crashed owner (SIGKILL: no clean-up at all) leaves its socket; the
+// next launch sees the lock free and takes over.
+func TestStaleSocketOfAKilledOwnerIsTakenOver(t *testing.T) {
+	o := Options{Key: KeyFor("demo"), Dir: shortDir(t)}
+	cmd := helper(t, "hold", o)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line := make([]byte, 8)
+	if _, err := io.ReadFull(out, line); err != nil || string(line) != "holding\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("helper said %q, %v", line, err)
+	}
+	if _, err := Acquire(o); !errors.Is(err, ErrRunning) {
+		t.Fatalf("Acquire while the helper holds it: %v, want ErrRunning", err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if _, err := os.Lstat(filepath.Join(o.Dir, o.Key+".sock")); err != nil {
+		t.Fatalf("the killed owner's socket is gone (%v); the test needs it stale", err)
+	}
+	if err := Send(o, Request{Kind: Raise}); err == nil {
+		t.Fatal("Send to a dead owner's socket succeeded")
+	}
+	inst, err := Join(o, Request{Kind: Raise})
+	if err != nil || inst == nil {
+		t.Fatalf("Join after the owner was killed = %v, %v; want to take over", inst, err)
+	}
+	defer inst.Close()
+	if !inst.TookOver {
+		t.Error("TookOver is false, want true after a crash")
+	}
+	rec := newRecorder()
+	inst.Handle(rec.handle)
+	if err := Send(o, Request{Kind: Raise}); err != nil {
+		t.Fatalf("the new owner does not answer: %v", err)
+	}
+	rec.wait(t)
+}
+
+func TestBadRequestsAreRefused(t *testing.T) {
+	inst, _, rec, logs := owned(t)
+	for name, req := range map[string]string{
+		"unknown":  "open-the-pod-bay-doors\n",
+		"too long": strings.Repeat("a", MaxLine+10) + "\n",
+		"no end":   "raise",
+	} {
+		c, err := net.Dial("unix", inst.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, req)
+		if uc, ok := c.(*net.UnixConn); ok {
+			uc.CloseWrite()
+		}
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		ans, _ := io.ReadAll(c)
+		c.Close()
+		if !strings.HasPrefix(string(ans), "refused ") {
+			t.Errorf("%s: answer %q, want refused", name, ans)
+		}
+	}
+	if len(rec.got) != 0 {
+		t.Errorf("bad requests reached the handler: %+v", rec.got)
+	}
+	if strings.Contains(logs.String(), "pod-bay") || strings.Contains(logs.String(), "aaaa") {
+		t.Errorf("a refused request's content was logged:\n%s", logs.String())
+	}
+}
+
+// syncBuffer is a log destination the instance's goroutines may write
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(b)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// owned is an instance in a fresh directory whose log the test reads,
+// with a recorder as its handler.
+func owned(t *testing.T) (*Instance, Options, *recorder, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	o := Options{Key: KeyFor("x"), Dir: shortDir(t), Logger: slog.New(slog.NewTextHandler(logs, nil))}
+	inst, err := Acquire(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inst.Close() })
+	rec := newRecorder()
+	inst.Handle(rec.handle)
+	return inst, o, rec, logs
+}
+
+// Another user's process: refused by the 0700 directory, and — with the
+// directory and socket opened up on purpose — by the peer check.
+func TestAnotherUserIsRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run a process as another user")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("needs setpriv")
+	}
+	// The other user needs to be able to run the test binary.
+	bin, err := os.MkdirTemp("", "mlibin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(bin)
+	os.Chmod(bin, 0o755)
+	exe, _ := os.Executable()
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyExe := filepath.Join(bin, "instance.test")
+	if err := os.WriteFile(copyExe, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	inst, o, rec, logs := owned(t)
+	os.Chmod(filepath.Dir(o.Dir), 0o755) // the temporary parent; the instance's own stays 0700
+
+	asNobody := func() string {
+		cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", copyExe)
+		cmd.Env = []string{"MAGICLINK_INSTANCE_HELPER=send", "KEY=" + o.Key, "DIR=" + o.Dir}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("helper as uid 65534: %v: %s", err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if out := asNobody(); !strings.Contains(out, "permission denied") {
+		t.Errorf("another user reaching the 0700 directory: %q, want permission denied", out)
+	}
+	// Open the directory and socket to everyone: only the peer check is
+	// left between the other user and the app.
+	os.Chmod(o.Dir, 0o755)
+	os.Chmod(inst.Path, 0o666)
+	if out := asNobody(); !strings.Contains(out, ErrRefused.Error()) {
+		t.Errorf("another user through an open socket: %q, want %q", out, ErrRefused)
+	}
+	if len(rec.got) != 0 {
+		t.Errorf("another user's request reached the handler: %+v", rec.got)
+	}
+	if !strings.Contains(logs.String(), "peer is another user (uid 65534)") {
+		t.Errorf("the refusal is not logged:\n%s", logs.String())
+	}
+}

@@ -1,0 +1,258 @@
+//go:build windows
+
+package instance
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
+
+// On Windows the endpoint is a named pipe, \\.\pipe\magiclink-<key>-<SID>,
+// whose DACL admits only the user's own SID (and SYSTEM), that refuses
+// remote clients, and that is created with FILE_FLAG_FIRST_PIPE_INSTANCE:
+// the pipe itself is the lock. A pipe vanishes with the process that made
+// it, so a crash leaves nothing stale to take over. Both ends also check
+// the other's process owner, so a pipe squatted by another user under
+// this name is neither served nor handed a request.
+
+// DefaultDir is unused on Windows: the pipe namespace needs no directory.
+func DefaultDir() string { return "" }
+
+func userSID() (*windows.SID, error) {
+	tu, err := windows.GetCurrentProcessToken().GetTokenUser()
+	if err != nil {
+		return nil, fmt.Errorf("could not read this process's user: %w", err)
+	}
+	return tu.User.Sid, nil
+}
+
+func pipeName(o Options) (string, *windows.SID, error) {
+	sid, err := userSID()
+	if err != nil {
+		return "", nil, err
+	}
+	return `\\.\pipe\magiclink-` + o.Key + "-" + sid.String(), sid, nil
+}
+
+func createPipe(name string, sid *windows.SID, first bool) (windows.Handle, error) {
+	sd, err := windows.SecurityDescriptorFromString("D:P(A;;GA;;;" + sid.String() + ")(A;;GA;;;SY)")
+	if err != nil {
+		return windows.InvalidHandle, err
+	}
+	sa := &windows.SecurityAttributes{SecurityDescriptor: sd}
+	sa.Length = uint32(unsafe.Sizeof(*sa))
+	flags := uint32(windows.PIPE_ACCESS_DUPLEX)
+	if first {
+		flags |= windows.FILE_FLAG_FIRST_PIPE_INSTANCE
+	}
+	n, _ := windows.UTF16PtrFromString(name)
+	return windows.CreateNamedPipe(n, flags,
+		windows.PIPE_TYPE_BYTE|windows.PIPE_READMODE_BYTE|windows.PIPE_WAIT|windows.PIPE_REJECT_REMOTE_CLIENTS,
+		windows.PIPE_UNLIMITED_INSTANCES, 4096, 4096, 0, sa)
+}
+
+// Acquire makes this process the instance for o.Key by creating the
+// pipe's first instance; ErrRunning when it exists.
+func Acquire(o Options) (*Instance, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	name, sid, err := pipeName(o)
+	if err != nil {
+		return nil, err
+	}
+	h, err := createPipe(name, sid, true)
+	if err != nil {
+		if errors.Is(err, windows.ERROR_ACCESS_DENIED) || errors.Is(err, windows.ERROR_PIPE_BUSY) {
+			return nil, ErrRunning
+		}
+		return nil, fmt.Errorf("could not create the instance pipe %s: %w", name, err)
+	}
+	ln := &pipeListener{name: name, sid: sid, next: h}
+	i := &Instance{ln: ln, lock: io.NopCloser(nil), log: o.logger(), Path: name}
+	i.wg.Add(1)
+	go i.serve()
+	return i, nil
+}
+
+type pipeListener struct {
+	name string
+	sid  *windows.SID
+
+	mu     sync.Mutex
+	next   windows.Handle // the instance the next Accept waits on
+	closed bool
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil, net.ErrClosed
+	}
+	h := l.next
+	l.mu.Unlock()
+	err := windows.ConnectNamedPipe(h, nil)
+	if err != nil && !errors.Is(err, windows.ERROR_PIPE_CONNECTED) {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		windows.CloseHandle(h)
+		return nil, net.ErrClosed
+	}
+	nh, err := createPipe(l.name, l.sid, false)
+	if err != nil {
+		windows.CloseHandle(h)
+		l.closed = true
+		return nil, fmt.Errorf("could not create the next instance of pipe %s: %w", l.name, err)
+	}
+	l.next = nh
+	return &pipeConn{h: h, server: true}, nil
+}
+
+func (l *pipeListener) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.mu.Unlock()
+	// Unblock a waiting ConnectNamedPipe by connecting to it.
+	if n, err := windows.UTF16PtrFromString(l.name); err == nil {
+		if h, err := windows.CreateFile(n, windows.GENERIC_READ, 0, nil, windows.OPEN_EXISTING, 0, 0); err == nil {
+			windows.CloseHandle(h)
+		}
+	}
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return pipeAddr(l.name) }
+
+type pipeAddr string
+
+func (a pipeAddr) Network() string { return "pipe" }
+func (a pipeAddr) String() string  { return string(a) }
+
+// pipeConn is one end of a connected pipe instance. Deadlines close the
+// handle when they pass, which ends a blocked read or write.
+type pipeConn struct {
+	h      windows.Handle
+	server bool
+	once   sync.Once
+	timer  *time.Timer
+}
+
+func (c *pipeConn) Read(b []byte) (int, error) {
+	var n uint32
+	err := windows.ReadFile(c.h, b, &n, nil)
+	if errors.Is(err, windows.ERROR_BROKEN_PIPE) || (err == nil && n == 0 && len(b) > 0) {
+		return int(n), io.EOF
+	}
+	return int(n), err
+}
+
+func (c *pipeConn) Write(b []byte) (int, error) {
+	var n uint32
+	err := windows.WriteFile(c.h, b, &n, nil)
+	return int(n), err
+}
+
+func (c *pipeConn) Close() error {
+	var err error
+	c.once.Do(func() {
+		if c.timer != nil {
+			c.timer.Stop()
+		}
+		if c.server {
+			windows.FlushFileBuffers(c.h)
+			windows.DisconnectNamedPipe(c.h)
+		}
+		err = windows.CloseHandle(c.h)
+	})
+	return err
+}
+
+func (c *pipeConn) LocalAddr() net.Addr  { return pipeAddr("") }
+func (c *pipeConn) RemoteAddr() net.Addr { return pipeAddr("") }
+func (c *pipeConn) SetDeadline(t time.Time) error {
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	if !t.IsZero() {
+		c.timer = time.AfterFunc(time.Until(t), func() { c.Close() })
+	}
+	return nil
+}
+func (c *pipeConn) SetReadDeadline(t time.Time) error  { return c.SetDeadline(t) }
+func (c *pipeConn) SetWriteDeadline(t time.Time) error { return c.SetDeadline(t) }
+
+func dial(o Options) (net.Conn, error) {
+	name, sid, err := pipeName(o)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := windows.UTF16PtrFromString(name)
+	h, err := windows.CreateFile(n, windows.GENERIC_READ|windows.GENERIC_WRITE, 0, nil, windows.OPEN_EXISTING,
+		windows.SECURITY_SQOS_PRESENT|windows.SECURITY_IDENTIFICATION, 0)
+	if err != nil {
+		return nil, fmt.Errorf("could not reach the running Magiclink at %s: %w", name, err)
+	}
+	var pid uint32
+	if err := windows.GetNamedPipeServerProcessId(h, &pid); err != nil {
+		windows.CloseHandle(h)
+		return nil, fmt.Errorf("could not identify the process serving %s: %w", name, err)
+	}
+	if err := sameUser(pid, sid); err != nil {
+		windows.CloseHandle(h)
+		return nil, fmt.Errorf("%w: the process serving %s is not yours (%v)", ErrRefused, name, err)
+	}
+	return &pipeConn{h: h}, nil
+}
+
+// checkPeer refuses a client process that is not this user's.
+func checkPeer(c net.Conn) error {
+	pc, ok := c.(*pipeConn)
+	if !ok {
+		return errors.New("not a pipe connection")
+	}
+	var pid uint32
+	if err := windows.GetNamedPipeClientProcessId(pc.h, &pid); err != nil {
+		return fmt.Errorf("could not identify the client process: %w", err)
+	}
+	sid, err := userSID()
+	if err != nil {
+		return err
+	}
+	return sameUser(pid, sid)
+}
+
+func sameUser(pid uint32, want *windows.SID) error {
+	p, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, pid)
+	if err != nil {
+		return fmt.Errorf("could not open process %d: %w", pid, err)
+	}
+	defer windows.CloseHandle(p)
+	var tok windows.Token
+	if err := windows.OpenProcessToken(p, windows.TOKEN_QUERY, &tok); err != nil {
+		return fmt.Errorf("could not read process %d's user: %w", pid, err)
+	}
+	defer tok.Close()
+	tu, err := tok.GetTokenUser()
+	if err != nil {
+		return fmt.Errorf("could not read process %d's user: %w", pid, err)
+	}
+	if !tu.User.Sid.Equals(want) {
+		return fmt.Errorf("process %d is another user's", pid)
+	}
+	return nil
+}
