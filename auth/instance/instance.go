@@ -45,19 +45,32 @@ type Kind string
 const (
 	// Raise asks the instance to show and raise its window.
 	Raise Kind = "raise"
+	// Open hands the instance a link the operating system started this
+	// launch with (a magiclink:// sign-in link), and raises its window.
+	Open Kind = "open"
 )
 
 // Request is one request from a later launch.
 type Request struct {
 	Kind Kind
+	// URL is the link of an Open request. It may carry a token: it is
+	// never logged here, and the receiver validates it.
+	URL string
 }
 
-func (r Request) encode() string { return string(r.Kind) + "\n" }
+func (r Request) encode() string {
+	if r.Kind == Open {
+		return string(Open) + " " + r.URL + "\n"
+	}
+	return string(r.Kind) + "\n"
+}
 
 func decode(line string) (Request, error) {
-	switch Kind(line) {
-	case Raise:
+	if Kind(line) == Raise {
 		return Request{Kind: Raise}, nil
+	}
+	if u, ok := strings.CutPrefix(line, string(Open)+" "); ok && u != "" && !strings.ContainsAny(u, "\r\x00") {
+		return Request{Kind: Open, URL: u}, nil
 	}
 	return Request{}, errors.New("unknown request")
 }
@@ -236,6 +249,9 @@ func readLine(r io.Reader) (string, error) {
 func Send(o Options, r Request) error {
 	if err := o.check(); err != nil {
 		return err
+	}
+	if strings.ContainsAny(r.URL, "\n\r\x00") || len(r.encode()) > MaxLine {
+		return errors.New("the link to hand over has line breaks or is too long")
 	}
 	c, err := dial(o)
 	if err != nil {

@@ -103,6 +103,17 @@ func TestSecondAcquireFindsTheFirstAndRaisesIt(t *testing.T) {
 	if len(rec.got) != 2 || rec.got[0].Kind != Raise || rec.got[1].Kind != Raise {
 		t.Fatalf("requests = %+v, want two raises", rec.got)
 	}
+	link := "magiclink://authenticate?stytch_token_type=magic_links&token=abc"
+	if err := Send(o, Request{Kind: Open, URL: link}); err != nil {
+		t.Fatal(err)
+	}
+	rec.wait(t)
+	if got := rec.got[2]; got.Kind != Open || got.URL != link {
+		t.Fatalf("open request arrived as %+v", got)
+	}
+	if err := Send(o, Request{Kind: Open, URL: "magiclink://a\nraise"}); err == nil {
+		t.Fatal("a link with a line break was sent")
+	}
 
 	// Another project has its own instance.
 	other, err := Acquire(Options{Key: KeyFor("project-live-1"), Dir: o.Dir})

@@ -100,6 +100,7 @@ func TestE2E(t *testing.T) {
 		sa.secretKey(t)
 	})
 	t.Run("14-make-run", func(t *testing.T) { makeRun(t, h) })
+	t.Run("14b-deep-link", func(t *testing.T) { deepLinkFlow(t, h) })
 	t.Run("15-logs-have-no-tokens", func(t *testing.T) { logsHaveNoTokens(t, h) })
 	t.Logf("end-to-end run took %s; artifacts in %s", time.Since(start).Round(time.Second), h.out)
 }

@@ -14,7 +14,7 @@ func TestBadFlagPrintsOneErrorAndAHint(t *testing.T) {
 	}{
 		{[]string{"--nope"}, "magiclink: flag provided but not defined: -nope\nRun 'magiclink --help' to see the flags.\n"},
 		{[]string{"--session-duration", "week"}, "magiclink: invalid value \"week\" for flag -session-duration: parse error\nRun 'magiclink --help' to see the flags.\n"},
-		{[]string{"stray"}, "magiclink: unexpected argument \"stray\" (flags start with --)\nRun 'magiclink --help' to see the flags.\n"},
+		{[]string{"stray"}, "magiclink: unexpected argument \"stray\" (flags start with --; the only argument is a magiclink:// link)\nRun 'magiclink --help' to see the flags.\n"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(c.args, &out, &errb); code != 2 {
