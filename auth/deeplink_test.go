@@ -181,3 +181,21 @@ func mustParse(t *testing.T, raw string) *url.URL {
 	}
 	return u
 }
+
+// Stytch (the emulator) sends links to a custom scheme only when it is on
+// the project's redirect list, like any redirect URL.
+func TestDeepLinkRedirectMustBeAllowListed(t *testing.T) {
+	h := newHarness(t, backends[0])
+	h.cfg.RedirectURL = DeepLinkRedirectURL
+	e := h.engine()
+	e.Start()
+	waitState(t, e, StateSignedOut)
+	if err := e.StartLogin("unlisted@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	s := waitFor(t, e, "the send to fail", func(s Snapshot) bool { return s.Err != nil })
+	if s.State != StateSignedOut || len(h.em.Outbox("unlisted@example.com")) != 0 {
+		t.Fatalf("with magiclink:// not allow-listed: %v %+v, outbox %d", s.State, s.Err, len(h.em.Outbox("unlisted@example.com")))
+	}
+	t.Logf("told: %s", s.Err.Message)
+}

@@ -431,6 +431,7 @@ func (f *flow) launchSecond(t *testing.T, name string) {
 func (f *flow) secondLaunch(t *testing.T) {
 	h := f.h
 	f.launchSecond(t, f.name+"-second")
+	f.otherUserRefused(t)
 	tok := h.storedToken(t, f.account)
 	f.app.quit(t)
 	f.launch(t, f.name+"-after-second")
@@ -441,6 +442,55 @@ func (f *flow) secondLaunch(t *testing.T) {
 	}
 	if ss := f.emu.active(t); len(ss) != 1 || ss[0].SessionID != f.session {
 		f.fail(t, "active sessions = %+v, want only %s", ss, f.session)
+	}
+}
+
+// otherUserRefused starts the app as another user (uid 65534) with this
+// user's runtime directory: it can't reach the instance (the directory is
+// 0700, and the socket checks its peer's uid besides), so it exits with an
+// error and the first app is asked nothing.
+func (f *flow) otherUserRefused(t *testing.T) {
+	t.Helper()
+	setpriv, err := exec.LookPath("setpriv")
+	if os.Geteuid() != 0 || err != nil {
+		t.Log("not root or no setpriv: the other-user launch is left to the instance package's test")
+		return
+	}
+	// The other user must be able to run the binary.
+	dir, err := os.MkdirTemp("", "mlbin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(f.h.bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "magiclink")
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	raised := strings.Count(readFile(t, f.app.stderr), "another launch asked for the window")
+	var env []string
+	for _, kv := range f.env {
+		if !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin)
+	cmd.Env, cmd.Dir = append(env, "HOME=/nonexistent"), "/"
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "permission denied") {
+		f.fail(t, "the app as uid 65534: %v, output %q; want exit status 1 and permission denied", err, out)
+	}
+	t.Logf("as uid 65534: %s", strings.TrimSpace(string(out)))
+	f.h.holdTitle(t, f.app, f.title(titleSignedIn), 300*time.Millisecond)
+	if n := strings.Count(readFile(t, f.app.stderr), "another launch asked for the window"); n != raised {
+		f.fail(t, "another user's launch reached the first app")
 	}
 }
 
