@@ -199,3 +199,45 @@ func TestDeepLinkRedirectMustBeAllowListed(t *testing.T) {
 	}
 	t.Logf("told: %s", s.Err.Message)
 }
+
+// FuzzDeepLink: whatever the operating system hands over, checkDeepLink
+// returns a token only for exactly the configured redirect URL with a
+// token of Stytch's shape, and never says what it refused.
+func FuzzDeepLink(f *testing.F) {
+	for _, s := range []string{
+		DeepLinkRedirectURL + "?stytch_token_type=magic_links&token=abc_-=",
+		"magiclink://evil?stytch_token_type=magic_links&token=abc",
+		"MAGICLINK://AUTHENTICATE?stytch_token_type=magic_links&token=abc",
+		"magiclink://authenticate/?stytch_token_type=magic_links&token=abc",
+		"magiclink://authenticate?stytch_token_type=magic_links&token=%3Cscript%3E",
+		"magiclink://authenticate?token=a&stytch_token_type=magic_links&token=b",
+		"magiclink:///authenticate?stytch_token_type=magic_links&token=abc",
+	} {
+		f.Add(s)
+	}
+	redirect, _ := parseRedirect(DeepLinkRedirectURL)
+	f.Fuzz(func(t *testing.T, raw string) {
+		token, err := checkDeepLink(redirect, raw)
+		if err != nil {
+			if token != "" {
+				t.Fatal("a token with an error")
+			}
+			r := err.(*LinkRefusedError).Reason
+			if u, perr := url.Parse(raw); perr == nil {
+				for _, v := range []string{u.Query().Get("token"), u.Host, u.Path} {
+					if len(v) >= 8 && !strings.Contains(DeepLinkRedirectURL, v) && strings.Contains(r, v) {
+						t.Fatalf("the reason %q repeats part of the link (%q)", r, v)
+					}
+				}
+			}
+			return
+		}
+		u, perr := url.Parse(raw)
+		if perr != nil || !strings.EqualFold(u.Scheme, DeepLinkScheme) || !strings.EqualFold(u.Host, "authenticate") || u.Path != "" {
+			t.Fatalf("accepted %q", raw)
+		}
+		if token == "" || len(token) > maxTokenLen || strings.Trim(token, tokenChars) != "" {
+			t.Fatalf("accepted token %q", token)
+		}
+	})
+}
