@@ -31,6 +31,10 @@ var ErrRunning = errors.New("another Magiclink is already running for this user 
 // the request.
 var ErrRefused = errors.New("the running Magiclink refused the request")
 
+// ErrNotAnswering is returned by Join when another process holds the
+// lock but its endpoint did not answer for several seconds.
+var ErrNotAnswering = errors.New("another Magiclink holds this user's instance lock but does not answer")
+
 // MaxLine bounds one request line (a request and its argument), so a
 // hostile peer cannot make the owner buffer without end.
 const MaxLine = 64 << 10
@@ -286,8 +290,11 @@ func Join(o Options, r Request) (*Instance, error) {
 			return inst, err
 		}
 		err = Send(o, r)
-		if err == nil || errors.Is(err, ErrRefused) || time.Now().After(deadline) {
+		if err == nil || errors.Is(err, ErrRefused) {
 			return nil, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%w (%v)", ErrNotAnswering, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -349,3 +349,23 @@ func TestAnotherUserIsRefused(t *testing.T) {
 		t.Errorf("the refusal is not logged:\n%s", logs.String())
 	}
 }
+
+// An owner that holds the lock but never answers (hung) is reported as
+// such after a few seconds, not waited for forever.
+func TestJoinAnOwnerThatDoesNotAnswer(t *testing.T) {
+	o := Options{Key: KeyFor("hung"), Dir: shortDir(t)}
+	inst, err := Acquire(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	inst.ln.Close() // the lock stays held; nothing listens
+	start := time.Now()
+	got, err := Join(o, Request{Kind: Raise})
+	if got != nil || !errors.Is(err, ErrNotAnswering) {
+		t.Fatalf("Join = %v, %v; want ErrNotAnswering", got, err)
+	}
+	if d := time.Since(start); d < ioTimeout || d > 3*ioTimeout {
+		t.Errorf("Join gave up after %s, want about %s", d, ioTimeout)
+	}
+}

@@ -202,6 +202,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 // singleInstanceMessage explains why this launch could neither become the
 // running instance nor reach the one that is.
 func singleInstanceMessage(err error) string {
+	if errors.Is(err, instance.ErrNotAnswering) {
+		return "another Magiclink of yours is running but does not answer (" + err.Error() + "); quit it (or end its process) and start Magiclink again"
+	}
 	if errors.Is(err, instance.ErrRefused) {
 		return "another Magiclink is running for this user but did not accept this launch (" + err.Error() + "); quit it and start Magiclink again"
 	}
