@@ -488,6 +488,66 @@ func (f *flow) otherUserRefused(t *testing.T) {
 		f.fail(t, "the app as uid 65534: %v, output %q; want exit status 1 and permission denied", err, out)
 	}
 	t.Logf("as uid 65534: %s", strings.TrimSpace(string(out)))
+
+	// With the directory opened up on purpose, the socket itself refuses
+	// the other user (SO_PEERCRED): no answer, nothing raised, and the
+	// refusal logged.
+	socks, _ := filepath.Glob(filepath.Join(f.dirs.runtime, "magiclink", "*.sock"))
+	if len(socks) != 1 {
+		f.fail(t, "instance sockets: %q, want one", socks)
+	}
+	// Only the test's own directories (and the socket) are opened, each
+	// back to its mode afterwards.
+	for p := socks[0]; strings.HasPrefix(p, f.dirs.runtime); p = filepath.Dir(p) {
+		want := os.FileMode(0o755)
+		if p == socks[0] {
+			want = 0o777
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(p, fi.Mode().Perm())
+		if err := os.Chmod(p, want); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The test's temporary parents of the runtime directory (0700).
+	for p := filepath.Dir(f.dirs.runtime); strings.HasPrefix(p, os.TempDir()+"/") && p != os.TempDir(); p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode()&(os.ModeSticky|os.ModeSetuid|os.ModeSetgid) != 0 {
+			break
+		}
+		defer os.Chmod(p, fi.Mode().Perm())
+		if err := os.Chmod(p, fi.Mode().Perm()|0o055); err != nil {
+			t.Fatal(err)
+		}
+	}
+	py := `import socket,sys
+s=socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+try:
+    s.sendall(b"raise\n")
+    print("answer=%r" % s.recv(100))
+except OSError as e:
+    print("answer=error %s" % e)`
+	cmd = exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", py, socks[0])
+	cmd.Env, cmd.Dir = []string{"PATH=/usr/bin:/bin"}, "/"
+	out, err = cmd.CombinedOutput()
+	if err != nil || !(strings.Contains(string(out), "answer=b''") || strings.Contains(string(out), "answer=error")) {
+		f.fail(t, "another user through the opened socket: %v, %q; want it connected and closed on with no answer", err, out)
+	}
+	deadline := time.Now().Add(waitShort)
+	for !strings.Contains(readFile(t, f.app.stderr), "peer is another user (uid 65534)") {
+		if time.Now().After(deadline) {
+			f.fail(t, "the first app did not log refusing uid 65534")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("the socket refused uid 65534 (%s)", strings.TrimSpace(string(out)))
 	f.h.holdTitle(t, f.app, f.title(titleSignedIn), 300*time.Millisecond)
 	if n := strings.Count(readFile(t, f.app.stderr), "another launch asked for the window"); n != raised {
 		f.fail(t, "another user's launch reached the first app")
