@@ -81,7 +81,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	browser.Stdout, browser.Stderr = io.Discard, io.Discard
 
 	var inst *instance.Instance
-	if !s.Reset {
+	if s.Reset {
+		// --reset signs out and, in demo mode, starts the emulator on the
+		// demo state: never beside a running app, which owns both.
+		o := instance.Options{Key: instance.KeyFor(s.StoreAccount())}
+		held, err := instance.Acquire(o)
+		switch {
+		case errors.Is(err, instance.ErrRunning):
+			fmt.Fprintln(stderr, "magiclink: Magiclink is running for this Stytch project; sign out in its window, or quit it and run --reset again.")
+			return 1
+		case err != nil:
+			fmt.Fprintf(stderr, "magiclink: %s\n", singleInstanceMessage(err))
+			return 1
+		}
+		defer held.Close()
+	} else {
 		// One app per user and Stytch project: a second launch raises the
 		// first one's window and ends here, before the keyring, the demo
 		// state or any port.
