@@ -39,7 +39,7 @@ NFPM          := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
 # Fuzz targets, one bounded run each: package:Target.
 FUZZ := ./auth:FuzzCallback ./auth:FuzzValidateEmail \
         ./auth/emulator:FuzzDecodeRequest ./auth/emulator:FuzzRedirect \
-        ./auth/publicclient:FuzzDecodeResponse
+        ./auth/publicclient:FuzzDecodeResponse ./auth:FuzzDeepLink
 
 .PHONY: run build emulator deps-run deps-test test lint fmt-check vet staticcheck vulncheck \
         unit fuzz e2e sdkjs sdkjs-deps bench package package-test clean

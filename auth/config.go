@@ -253,15 +253,41 @@ func (c Config) validateCommon() error {
 	return nil
 }
 
-// parseRedirect checks that raw is a loopback http URL with an explicit
-// port and a path, the only kind of redirect a desktop listener can serve.
+// DeepLinkScheme is the app's own URL scheme: a redirect URL such as
+// magiclink://authenticate makes Stytch's links open the app itself,
+// with no listener and no port.
+const DeepLinkScheme = "magiclink"
+
+// DeepLinkRedirectURL is the deep-link redirect URL to register in Stytch.
+const DeepLinkRedirectURL = DeepLinkScheme + "://authenticate"
+
+// DeepLink reports whether the redirect URL is a magiclink:// deep link
+// rather than a loopback http URL.
+func (c Config) DeepLink() bool {
+	u, err := parseRedirect(c.WithDefaults().RedirectURL)
+	return err == nil && u.Scheme == DeepLinkScheme
+}
+
+// parseRedirect checks that raw is either a loopback http URL with an
+// explicit port and a path, the only kind of redirect a desktop listener
+// can serve, or a deep link of the app's own scheme with a host
+// (magiclink://authenticate), which the operating system hands to the app.
 func parseRedirect(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, errors.New("is not a valid URL")
 	}
+	if u.Scheme == DeepLinkScheme {
+		switch {
+		case u.Opaque != "" || u.Host == "":
+			return nil, errors.New("must name a host after the scheme, e.g. " + DeepLinkRedirectURL)
+		case u.Port() != "" || u.User != nil || u.RawQuery != "" || u.Fragment != "":
+			return nil, errors.New("must be just " + DeepLinkScheme + "://host/path, with no port, credentials, query or #fragment, e.g. " + DeepLinkRedirectURL)
+		}
+		return u, nil
+	}
 	if u.Scheme != "http" {
-		return nil, errors.New(`must start with "http://" (the app serves it on this computer)`)
+		return nil, errors.New(`must start with "http://" (the app serves it on this computer) or be a ` + DeepLinkScheme + `:// deep link such as ` + DeepLinkRedirectURL)
 	}
 	if u.Port() == "" {
 		return nil, errors.New("must include a port, e.g. http://localhost:3000/authenticate")
@@ -438,6 +464,6 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.AllowLiveSecret, "allow-live-secret", c.AllowLiveSecret, "trusted internal tools only: accept a live project's "+EnvSecret+
 		", which can read, change and delete every user of the project, on this computer")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "Stytch API base URL override (env "+EnvBaseURL+"; default from the public token or project id)")
-	fs.StringVar(&c.RedirectURL, "redirect-url", c.RedirectURL, "loopback redirect URL registered in Stytch (env "+EnvRedirectURL+", default "+DefaultRedirectURL+")")
+	fs.StringVar(&c.RedirectURL, "redirect-url", c.RedirectURL, "redirect URL registered in Stytch: a loopback http URL or the deep link "+DeepLinkRedirectURL+" (env "+EnvRedirectURL+", default "+DefaultRedirectURL+")")
 	fs.DurationVar(&c.SessionDuration, "session-duration", c.SessionDuration, "session length, extended on every check (env "+EnvSessionDuration+", default 168h)")
 }

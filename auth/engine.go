@@ -243,8 +243,11 @@ func (e *Engine) Subscribe(fn func(Snapshot)) (cancel func()) {
 // updateLocked applies f to the snapshot and publishes the result.
 // e.mu must be held.
 func (e *Engine) updateLocked(f func(s *Snapshot)) {
-	prev, prevErr := e.snap.State, e.snap.Err
+	prev, prevErr, prevNotice := e.snap.State, e.snap.Err, e.snap.Notice
 	f(&e.snap)
+	if n := e.snap.Notice; n != "" && n != prevNotice {
+		e.log.Info("showing a notice", "message", n)
+	}
 	e.snap.LinksOff, e.snap.CodesOff = e.linksOff, e.codesOff
 	if e.snap.State != prev {
 		e.log.Info("state changed", "from", prev.String(), "to", e.snap.State.String())

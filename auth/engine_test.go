@@ -306,6 +306,8 @@ func TestListenerRejectsWhatIsNotACallback(t *testing.T) {
 			{"wrong token type", "GET", h.cfg.RedirectURL + "?stytch_token_type=oauth&token=" + token, "", 400, "only accepts email magic links"},
 			{"missing token", "GET", h.cfg.RedirectURL + "?stytch_token_type=magic_links", "", 400, "missing its token"},
 			{"escaped", "GET", h.cfg.RedirectURL + "?stytch_token_type=%3Cscript%3E&token=x", "", 400, "&lt;script&gt;"},
+			{"token not of Stytch's shape", "GET", h.cfg.RedirectURL + "?stytch_token_type=magic_links&token=%3Cscript%3E", "", 400, ""},
+			{"10 kB token", "GET", h.cfg.RedirectURL + "?stytch_token_type=magic_links&token=" + strings.Repeat("A", 10<<10), "", 400, ""},
 		}
 		for _, c := range cases {
 			status, body := do(c.method, c.target, c.host)

@@ -115,8 +115,9 @@ func portError(port, addr, setting string, err error) *Error {
 	if isAddrInUse(err) {
 		return newError(KindPortBusy, fmt.Sprintf(
 			"Port %s is already in use by another program, so the sign-in link can't reach this app. "+
-				"Quit that program, or choose another port with %s and register that URL in Stytch.",
-			port, setting), err)
+				"Quit that program, or choose another port with %s and register that URL in Stytch, "+
+				"or use the deep link %s, which needs no port.",
+			port, setting, DeepLinkRedirectURL), err)
 	}
 	return newError(KindPortBusy, fmt.Sprintf("Could not listen on %s for the sign-in link. Choose another address with %s.", addr, setting), err)
 }
@@ -139,6 +140,30 @@ func allowedHosts(host, port string) map[string]bool {
 	}
 	return hs
 }
+
+// callbackToken is the one check of a redirect's query, for the loopback
+// listener and deep links alike: a magic-link token type and a token of
+// Stytch's shape (base64url, at most maxTokenLen bytes). It returns the
+// token, or the page that says why the link was refused.
+func callbackToken(q url.Values) (string, *page) {
+	if t := q.Get("stytch_token_type"); t != "magic_links" {
+		p := pageWrongType(t)
+		return "", &p
+	}
+	token := q.Get("token")
+	if token == "" {
+		p := pageMissingToken()
+		return "", &p
+	}
+	if len(token) > maxTokenLen || strings.Trim(token, tokenChars) != "" {
+		p := pageFor(KindLinkNotFound, "")
+		return "", &p
+	}
+	return token, nil
+}
+
+// tokenChars are the characters of a Stytch token (base64url, padded).
+const tokenChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_="
 
 // Close stops accepting connections and lets in-flight requests finish
 // within grace. It is safe to call more than once.
@@ -188,18 +213,10 @@ func (l *listener) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	q := r.URL.Query()
-	if t := q.Get("stytch_token_type"); t != "magic_links" {
-		writePage(w, r, http.StatusBadRequest, pageWrongType(t))
-		return
-	}
-	token := q.Get("token")
-	if token == "" {
-		writePage(w, r, http.StatusBadRequest, pageMissingToken())
-		return
-	}
-	if len(token) > maxTokenLen {
-		writePage(w, r, http.StatusBadRequest, pageFor(KindLinkNotFound, ""))
+	token, refused := callbackToken(r.URL.Query())
+	if refused != nil {
+		l.log.Warn("loopback listener: refused a sign-in link", "reason", refused.Heading)
+		writePage(w, r, http.StatusBadRequest, *refused)
 		return
 	}
 	p := l.handle(r.Context(), token)

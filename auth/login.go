@@ -115,6 +115,19 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 		e.failLogin(l, e.classify(err, "start sign-in"))
 		return
 	}
+	if e.redirect.Scheme == DeepLinkScheme {
+		// The link comes back through the operating system (OpenLink):
+		// no listener, no port.
+		e.mu.Lock()
+		if e.login != l {
+			e.mu.Unlock()
+			return
+		}
+		l.pk = pk
+		e.mu.Unlock()
+		e.finishSend(l, e.sendLink(l))
+		return
+	}
 	// One listener start at a time, and never before the previous login's
 	// listener has released the port ("Use a different email", then a
 	// quick resubmit).
@@ -149,8 +162,11 @@ func (e *Engine) sendFirstLink(l *pendingLogin) {
 	}
 	l.pk, l.ln = pk, ln
 	e.mu.Unlock()
+	e.finishSend(l, e.sendLink(l))
+}
 
-	err = e.sendLink(l)
+// finishSend records the outcome of sending login l's first link.
+func (e *Engine) finishSend(l *pendingLogin, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.login != l {

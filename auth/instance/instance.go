@@ -31,6 +31,10 @@ var ErrRunning = errors.New("another Magiclink is already running for this user 
 // the request.
 var ErrRefused = errors.New("the running Magiclink refused the request")
 
+// ErrNotAnswering is returned by Join when another process holds the
+// lock but its endpoint did not answer for several seconds.
+var ErrNotAnswering = errors.New("another Magiclink holds this user's instance lock but does not answer")
+
 // MaxLine bounds one request line (a request and its argument), so a
 // hostile peer cannot make the owner buffer without end.
 const MaxLine = 64 << 10
@@ -45,19 +49,32 @@ type Kind string
 const (
 	// Raise asks the instance to show and raise its window.
 	Raise Kind = "raise"
+	// Open hands the instance a link the operating system started this
+	// launch with (a magiclink:// sign-in link), and raises its window.
+	Open Kind = "open"
 )
 
 // Request is one request from a later launch.
 type Request struct {
 	Kind Kind
+	// URL is the link of an Open request. It may carry a token: it is
+	// never logged here, and the receiver validates it.
+	URL string
 }
 
-func (r Request) encode() string { return string(r.Kind) + "\n" }
+func (r Request) encode() string {
+	if r.Kind == Open {
+		return string(Open) + " " + r.URL + "\n"
+	}
+	return string(r.Kind) + "\n"
+}
 
 func decode(line string) (Request, error) {
-	switch Kind(line) {
-	case Raise:
+	if Kind(line) == Raise {
 		return Request{Kind: Raise}, nil
+	}
+	if u, ok := strings.CutPrefix(line, string(Open)+" "); ok && u != "" && !strings.ContainsAny(u, "\r\x00") {
+		return Request{Kind: Open, URL: u}, nil
 	}
 	return Request{}, errors.New("unknown request")
 }
@@ -237,6 +254,9 @@ func Send(o Options, r Request) error {
 	if err := o.check(); err != nil {
 		return err
 	}
+	if strings.ContainsAny(r.URL, "\n\r\x00") || len(r.encode()) > MaxLine {
+		return errors.New("the link to hand over has line breaks or is too long")
+	}
 	c, err := dial(o)
 	if err != nil {
 		return err
@@ -270,8 +290,11 @@ func Join(o Options, r Request) (*Instance, error) {
 			return inst, err
 		}
 		err = Send(o, r)
-		if err == nil || errors.Is(err, ErrRefused) || time.Now().After(deadline) {
+		if err == nil || errors.Is(err, ErrRefused) {
 			return nil, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%w (%v)", ErrNotAnswering, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -103,6 +103,17 @@ func TestSecondAcquireFindsTheFirstAndRaisesIt(t *testing.T) {
 	if len(rec.got) != 2 || rec.got[0].Kind != Raise || rec.got[1].Kind != Raise {
 		t.Fatalf("requests = %+v, want two raises", rec.got)
 	}
+	link := "magiclink://authenticate?stytch_token_type=magic_links&token=abc"
+	if err := Send(o, Request{Kind: Open, URL: link}); err != nil {
+		t.Fatal(err)
+	}
+	rec.wait(t)
+	if got := rec.got[2]; got.Kind != Open || got.URL != link {
+		t.Fatalf("open request arrived as %+v", got)
+	}
+	if err := Send(o, Request{Kind: Open, URL: "magiclink://a\nraise"}); err == nil {
+		t.Fatal("a link with a line break was sent")
+	}
 
 	// Another project has its own instance.
 	other, err := Acquire(Options{Key: KeyFor("project-live-1"), Dir: o.Dir})
@@ -336,5 +347,25 @@ func TestAnotherUserIsRefused(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "peer is another user (uid 65534)") {
 		t.Errorf("the refusal is not logged:\n%s", logs.String())
+	}
+}
+
+// An owner that holds the lock but never answers (hung) is reported as
+// such after a few seconds, not waited for forever.
+func TestJoinAnOwnerThatDoesNotAnswer(t *testing.T) {
+	o := Options{Key: KeyFor("hung"), Dir: shortDir(t)}
+	inst, err := Acquire(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	inst.ln.Close() // the lock stays held; nothing listens
+	start := time.Now()
+	got, err := Join(o, Request{Kind: Raise})
+	if got != nil || !errors.Is(err, ErrNotAnswering) {
+		t.Fatalf("Join = %v, %v; want ErrNotAnswering", got, err)
+	}
+	if d := time.Since(start); d < ioTimeout || d > 3*ioTimeout {
+		t.Errorf("Join gave up after %s, want about %s", d, ioTimeout)
 	}
 }

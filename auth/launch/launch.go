@@ -51,8 +51,13 @@ type Settings struct {
 	DemoInbox string
 	Reset     bool
 	Version   bool
-	EnvFile   string
-	LogLevel  slog.Level
+	// OpenURL is the magiclink:// link the operating system started the
+	// app with ("magiclink <url>"), for the running instance.
+	OpenURL string
+	// Unregister undoes the deep-link handler registration and exits.
+	Unregister bool
+	EnvFile    string
+	LogLevel   slog.Level
 	// Warnings are things worth telling the user that do not stop the app,
 	// e.g. a secret that is set but not needed.
 	Warnings []string
@@ -176,6 +181,7 @@ func ParseWith(name string, args []string, getenv func(string) string, stderr io
 	fs.StringVar(&s.DemoAddr, "demo-addr", "", "address of the built-in emulator in demo mode (env "+EnvDemoAddr+", default "+DefaultDemoAddr+")")
 	fs.BoolVar(&s.Reset, "reset", false, "sign out, forget the stored session and exit")
 	fs.BoolVar(&s.Version, "version", false, "print the version and exit")
+	fs.BoolVar(&s.Unregister, "unregister", false, "stop handling "+auth.DeepLinkScheme+":// links for this user (undoes the registration deep-link mode makes) and exit")
 	fs.StringVar(&s.EnvFile, "env-file", "", "file with STYTCH_* settings (env "+EnvEnvFile+", default .env)")
 	logLevel := fs.String("log-level", "", "log level: debug, info, warn or error (env "+EnvLog+", default info)")
 	// The flag package would print a bad flag's error and then the whole
@@ -193,8 +199,16 @@ func ParseWith(name string, args []string, getenv func(string) string, stderr io
 		}
 		return s, &UsageError{Err: err, Hint: hint}
 	}
-	if fs.NArg() > 0 {
-		return s, &UsageError{Err: fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0)), Hint: hint}
+	switch {
+	case fs.NArg() == 1 && isDeepLinkArg(fs.Arg(0)):
+		// The operating system hands over a clicked link.
+		s.OpenURL = fs.Arg(0)
+	case fs.NArg() > 0:
+		arg := fs.Arg(0)
+		if strings.Contains(arg, "token=") {
+			arg = "(a link)" // never echo a token
+		}
+		return s, &UsageError{Err: fmt.Errorf("unexpected argument %q (flags start with --; the only argument is a %s:// link)", arg, auth.DeepLinkScheme), Hint: hint}
 	}
 	if s.Version {
 		return s, nil
@@ -241,6 +255,11 @@ func ParseWith(name string, args []string, getenv func(string) string, stderr io
 	}
 	if err := s.Config.LoadEnvFrom(getenv, vals); err != nil {
 		return s, &UsageError{Err: renameSetting(err, source)}
+	}
+	if s.OpenURL != "" && s.Config.RedirectURL == "" {
+		// Started for a magiclink:// link with no redirect URL set: the
+		// link says which mode signed in.
+		s.Config.RedirectURL, s.Config.RedirectURLSetting = auth.DeepLinkRedirectURL, ""
 	}
 	if s.Config.BaseURL != "" {
 		s.Config.BaseURLSetting = source(auth.EnvBaseURL)
@@ -296,6 +315,13 @@ func ParseWith(name string, args []string, getenv func(string) string, stderr io
 		return s, &UsageError{Err: renameSetting(err, source)}
 	}
 	return s, nil
+}
+
+// isDeepLinkArg reports whether a command-line argument is a link of the
+// app's own scheme.
+func isDeepLinkArg(a string) bool {
+	scheme, _, ok := strings.Cut(a, ":")
+	return ok && strings.EqualFold(scheme, auth.DeepLinkScheme)
 }
 
 // Demo is the built-in emulator serving demo mode.

@@ -106,6 +106,32 @@ func TestParse(t *testing.T) {
 		{name: "public demo addr", args: []string{"--demo-addr", "0.0.0.0:9011", "--env-file", noFile}, wantErr: "loopback"},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "not defined"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected argument"},
+		{name: "stray link is not echoed", args: []string{"https://x/?token=SECRETTOKEN"}, wantErr: `unexpected argument "(a link)"`},
+		{name: "deep link argument", args: []string{"--env-file", noFile, "magiclink://authenticate?stytch_token_type=magic_links&token=abc"},
+			check: func(t *testing.T, s Settings) {
+				if s.OpenURL != "magiclink://authenticate?stytch_token_type=magic_links&token=abc" || !s.Config.DeepLink() || s.Config.RedirectURL != auth.DeepLinkRedirectURL {
+					t.Fatalf("%+v", s)
+				}
+			}},
+		{name: "deep link argument keeps a set redirect URL", args: []string{"--env-file", noFile, "--redirect-url", "magiclink://authenticate/cb", "MAGICLINK://authenticate/cb?token=abc"},
+			check: func(t *testing.T, s Settings) {
+				if s.OpenURL == "" || s.Config.RedirectURL != "magiclink://authenticate/cb" {
+					t.Fatalf("%+v", s)
+				}
+			}},
+		{name: "deep-link redirect", args: []string{"--env-file", noFile, "--redirect-url", "magiclink://authenticate"},
+			check: func(t *testing.T, s Settings) {
+				if !s.Config.DeepLink() || s.OpenURL != "" {
+					t.Fatalf("%+v", s)
+				}
+			}},
+		{name: "bad deep-link redirect", args: []string{"--env-file", noFile, "--redirect-url", "magiclink://authenticate:3000"}, wantErr: "no port"},
+		{name: "unregister", args: []string{"--unregister", "--env-file", noFile},
+			check: func(t *testing.T, s Settings) {
+				if !s.Unregister {
+					t.Fatalf("%+v", s)
+				}
+			}},
 		{name: "bad demo env", args: []string{"--env-file", noFile}, env: map[string]string{"MAGICLINK_DEMO": "maybe"}, wantErr: "MAGICLINK_DEMO"},
 		{name: "bad log level", args: []string{"--log-level", "loud", "--env-file", noFile}, wantErr: `--log-level "loud" should be`},
 		{name: "version", args: []string{"--version"}, check: func(t *testing.T, s Settings) {

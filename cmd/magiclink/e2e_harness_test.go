@@ -564,6 +564,12 @@ func (h *harness) launch(t, owner *testing.T, name string, d *appDirs, env []str
 // second launch of the same user.
 func (h *harness) launchAlongside(t, owner *testing.T, name string, d *appDirs, env []string, args ...string) *appProc {
 	t.Helper()
+	return h.start(t, owner, name, d, env, h.bin, args...)
+}
+
+// start runs bin (the app, or a program that starts it) like launch.
+func (h *harness) start(t, owner *testing.T, name string, d *appDirs, env []string, bin string, args ...string) *appProc {
+	t.Helper()
 	h.starts++
 	prefix := filepath.Join(h.logDir, fmt.Sprintf("app-%02d-%s", h.starts, name))
 	a := &appProc{stdout: prefix + ".stdout.log", stderr: prefix + ".stderr.log"}
@@ -571,7 +577,7 @@ func (h *harness) launchAlongside(t, owner *testing.T, name string, d *appDirs, 
 	so, se := createFile(t, a.stdout), createFile(t, a.stderr)
 	defer so.Close()
 	defer se.Close()
-	cmd := exec.Command(h.bin, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = d.work
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = so, se

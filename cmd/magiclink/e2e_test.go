@@ -100,6 +100,7 @@ func TestE2E(t *testing.T) {
 		sa.secretKey(t)
 	})
 	t.Run("14-make-run", func(t *testing.T) { makeRun(t, h) })
+	t.Run("14b-deep-link", func(t *testing.T) { deepLinkFlow(t, h) })
 	t.Run("15-logs-have-no-tokens", func(t *testing.T) { logsHaveNoTokens(t, h) })
 	t.Logf("end-to-end run took %s; artifacts in %s", time.Since(start).Round(time.Second), h.out)
 }
@@ -430,6 +431,7 @@ func (f *flow) launchSecond(t *testing.T, name string) {
 func (f *flow) secondLaunch(t *testing.T) {
 	h := f.h
 	f.launchSecond(t, f.name+"-second")
+	f.otherUserRefused(t)
 	tok := h.storedToken(t, f.account)
 	f.app.quit(t)
 	f.launch(t, f.name+"-after-second")
@@ -440,6 +442,115 @@ func (f *flow) secondLaunch(t *testing.T) {
 	}
 	if ss := f.emu.active(t); len(ss) != 1 || ss[0].SessionID != f.session {
 		f.fail(t, "active sessions = %+v, want only %s", ss, f.session)
+	}
+}
+
+// otherUserRefused starts the app as another user (uid 65534) with this
+// user's runtime directory: it can't reach the instance (the directory is
+// 0700, and the socket checks its peer's uid besides), so it exits with an
+// error and the first app is asked nothing.
+func (f *flow) otherUserRefused(t *testing.T) {
+	t.Helper()
+	setpriv, err := exec.LookPath("setpriv")
+	if os.Geteuid() != 0 || err != nil {
+		t.Log("not root or no setpriv: the other-user launch is left to the instance package's test")
+		return
+	}
+	// The other user must be able to run the binary.
+	dir, err := os.MkdirTemp("", "mlbin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(f.h.bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "magiclink")
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	raised := strings.Count(readFile(t, f.app.stderr), "another launch asked for the window")
+	var env []string
+	for _, kv := range f.env {
+		if !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin)
+	cmd.Env, cmd.Dir = append(env, "HOME=/nonexistent"), "/"
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "permission denied") {
+		f.fail(t, "the app as uid 65534: %v, output %q; want exit status 1 and permission denied", err, out)
+	}
+	t.Logf("as uid 65534: %s", strings.TrimSpace(string(out)))
+
+	// With the directory opened up on purpose, the socket itself refuses
+	// the other user (SO_PEERCRED): no answer, nothing raised, and the
+	// refusal logged.
+	socks, _ := filepath.Glob(filepath.Join(f.dirs.runtime, "magiclink", "*.sock"))
+	if len(socks) != 1 {
+		f.fail(t, "instance sockets: %q, want one", socks)
+	}
+	// Only the test's own directories (and the socket) are opened, each
+	// back to its mode afterwards.
+	for p := socks[0]; strings.HasPrefix(p, f.dirs.runtime); p = filepath.Dir(p) {
+		want := os.FileMode(0o755)
+		if p == socks[0] {
+			want = 0o777
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(p, fi.Mode().Perm())
+		if err := os.Chmod(p, want); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The test's temporary parents of the runtime directory (0700).
+	for p := filepath.Dir(f.dirs.runtime); strings.HasPrefix(p, os.TempDir()+"/") && p != os.TempDir(); p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode()&(os.ModeSticky|os.ModeSetuid|os.ModeSetgid) != 0 {
+			break
+		}
+		defer os.Chmod(p, fi.Mode().Perm())
+		if err := os.Chmod(p, fi.Mode().Perm()|0o055); err != nil {
+			t.Fatal(err)
+		}
+	}
+	py := `import socket,sys
+s=socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+try:
+    s.sendall(b"raise\n")
+    print("answer=%r" % s.recv(100))
+except OSError as e:
+    print("answer=error %s" % e)`
+	cmd = exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", py, socks[0])
+	cmd.Env, cmd.Dir = []string{"PATH=/usr/bin:/bin"}, "/"
+	out, err = cmd.CombinedOutput()
+	if err != nil || !(strings.Contains(string(out), "answer=b''") || strings.Contains(string(out), "answer=error")) {
+		f.fail(t, "another user through the opened socket: %v, %q; want it connected and closed on with no answer", err, out)
+	}
+	deadline := time.Now().Add(waitShort)
+	for !strings.Contains(readFile(t, f.app.stderr), "peer is another user (uid 65534)") {
+		if time.Now().After(deadline) {
+			f.fail(t, "the first app did not log refusing uid 65534")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("the socket refused uid 65534 (%s)", strings.TrimSpace(string(out)))
+	f.h.holdTitle(t, f.app, f.title(titleSignedIn), 300*time.Millisecond)
+	if n := strings.Count(readFile(t, f.app.stderr), "another launch asked for the window"); n != raised {
+		f.fail(t, "another user's launch reached the first app")
 	}
 }
 

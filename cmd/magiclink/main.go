@@ -55,6 +55,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if s.Unregister {
+		removed, err := launch.UnregisterHandler()
+		switch {
+		case err != nil:
+			fmt.Fprintf(stderr, "magiclink: could not unregister the %s handler: %v\n", launch.SchemeMIME, err)
+			return 1
+		case removed:
+			fmt.Fprintf(stdout, "Magiclink no longer opens %s:// links for this user.\n", auth.DeepLinkScheme)
+		default:
+			fmt.Fprintf(stdout, "Nothing to unregister: Magiclink was not registered for %s:// links for this user.\n", auth.DeepLinkScheme)
+		}
+		return 0
+	}
 	if msg := noDisplay(); msg != "" && !s.Reset {
 		fmt.Fprintf(stderr, "magiclink: %s\n", msg)
 		return 1
@@ -68,16 +81,37 @@ func run(args []string, stdout, stderr io.Writer) int {
 	browser.Stdout, browser.Stderr = io.Discard, io.Discard
 
 	var inst *instance.Instance
-	if !s.Reset {
+	if s.Reset {
+		// --reset signs out and, in demo mode, starts the emulator on the
+		// demo state: never beside a running app, which owns both.
+		o := instance.Options{Key: instance.KeyFor(s.StoreAccount())}
+		held, err := instance.Acquire(o)
+		switch {
+		case errors.Is(err, instance.ErrRunning):
+			fmt.Fprintln(stderr, "magiclink: Magiclink is running for this Stytch project; sign out in its window, or quit it and run --reset again.")
+			return 1
+		case err != nil:
+			fmt.Fprintf(stderr, "magiclink: %s\n", singleInstanceMessage(err))
+			return 1
+		}
+		defer held.Close()
+	} else {
 		// One app per user and Stytch project: a second launch raises the
 		// first one's window and ends here, before the keyring, the demo
 		// state or any port.
 		o := instance.Options{Key: instance.KeyFor(s.StoreAccount()), Logger: log.With("component", "instance")}
-		inst, err = instance.Join(o, instance.Request{Kind: instance.Raise})
+		req := instance.Request{Kind: instance.Raise}
+		if s.OpenURL != "" {
+			req = instance.Request{Kind: instance.Open, URL: s.OpenURL}
+		}
+		inst, err = instance.Join(o, req)
 		switch {
 		case err != nil:
 			fmt.Fprintf(stderr, "magiclink: %s\n", singleInstanceMessage(err))
 			return 1
+		case inst == nil && s.OpenURL != "":
+			fmt.Fprintln(stdout, "Magiclink is already running; it was handed the sign-in link and its window brought to the front.")
+			return 0
 		case inst == nil:
 			fmt.Fprintln(stdout, "Magiclink is already running; its window was brought to the front.")
 			return 0
@@ -135,13 +169,42 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer u.Close()
 	if inst != nil {
 		w := u.Window()
-		inst.Handle(func(instance.Request) {
-			log.Info("another launch asked for the window; raising it")
+		raise := func() {
 			fyne.Do(func() {
 				w.Show()
 				w.RequestFocus()
 			})
+		}
+		inst.Handle(func(r instance.Request) {
+			if r.Kind == instance.Open {
+				log.Info("another launch handed over a link; raising the window")
+				_ = eng.OpenLink(r.URL) // a refused link is logged, without its token
+			} else {
+				log.Info("another launch asked for the window; raising it")
+			}
+			raise()
 		})
+		if s.OpenURL != "" {
+			// Started by the link itself: finish it once the stored
+			// session (if any) has been checked.
+			go func() {
+				for i := 0; i < 300 && eng.Snapshot().State == auth.StateRestoring; i++ {
+					time.Sleep(100 * time.Millisecond)
+				}
+				_ = eng.OpenLink(s.OpenURL)
+			}()
+		}
+	}
+	if s.Config.DeepLink() && inst != nil {
+		// The operating system must know to hand magiclink:// links to
+		// this program (undone by --unregister).
+		go func(redirect string) {
+			if changed, err := launch.RegisterHandler(redirect); err != nil {
+				log.Warn("could not register as the handler of magiclink:// links", "err", err)
+			} else if changed {
+				log.Info("registered as this user's handler of magiclink:// links", "mime", launch.SchemeMIME)
+			}
+		}(s.Config.WithDefaults().RedirectURL)
 	}
 	// The window is created by Show, after this: it takes these names.
 	setWMClass(wmInstance, wmClass)
@@ -153,6 +216,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 // singleInstanceMessage explains why this launch could neither become the
 // running instance nor reach the one that is.
 func singleInstanceMessage(err error) string {
+	if errors.Is(err, instance.ErrNotAnswering) {
+		return "another Magiclink of yours is running but does not answer (" + err.Error() + "); quit it (or end its process) and start Magiclink again"
+	}
 	if errors.Is(err, instance.ErrRefused) {
 		return "another Magiclink is running for this user but did not accept this launch (" + err.Error() + "); quit it and start Magiclink again"
 	}

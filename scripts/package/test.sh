@@ -111,6 +111,11 @@ wm_class=$(sed -n 's/^StartupWMClass=//p' "$repo/scripts/package/$app_id.desktop
 grep -qx "StartupWMClass=$wm_class" "$work/deb/usr/share/applications/$app_id.desktop" ||
 	fail "the packaged .desktop entry has no StartupWMClass=$wm_class"
 desktop-file-validate "$work/deb/usr/share/applications/$app_id.desktop" || fail "desktop-file-validate"
+# magiclink:// links open the app (issue 12): the scheme, and the link as %u.
+grep -qx "MimeType=x-scheme-handler/magiclink;" "$work/deb/usr/share/applications/$app_id.desktop" ||
+	fail "the packaged .desktop entry does not declare MimeType=x-scheme-handler/magiclink;"
+grep -qx "Exec=magiclink %u" "$work/deb/usr/share/applications/$app_id.desktop" ||
+	fail "the packaged .desktop entry does not start magiclink with the link (Exec=magiclink %u)"
 appstreamcli validate --no-net --explain "$work/deb/usr/share/metainfo/$app_id.metainfo.xml" ||
 	fail "appstreamcli validate"
 appstreamcli validate-tree --no-net "$work/deb" || fail "appstreamcli validate-tree"

@@ -1,0 +1,63 @@
+package launch
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/windows/registry"
+
+	"github.com/magiclink/magiclink/auth"
+)
+
+// schemeKey is the per-user registration of the scheme: HKEY_CURRENT_USER,
+// so no administrator rights are needed and other users are unaffected.
+const schemeKey = `Software\Classes\` + auth.DeepLinkScheme
+
+// RegisterHandler makes this executable the user's handler of magiclink://
+// links: HKCU\Software\Classes\magiclink with "URL Protocol" and
+// shell\open\command = "<exe>" --redirect-url <redirect> "%1".
+func RegisterHandler(redirect string) (bool, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return false, fmt.Errorf("could not find this program's path to register it for %s:// links: %w", auth.DeepLinkScheme, err)
+	}
+	args := handlerArgs(redirect)
+	cmd := `"` + exe + `" ` + strings.Join(args, " ") + ` "%1"`
+	k, _, err := registry.CreateKey(registry.CURRENT_USER, schemeKey+`\shell\open\command`, registry.SET_VALUE|registry.QUERY_VALUE)
+	if err != nil {
+		return false, fmt.Errorf(`could not create HKCU\%s: %w`, schemeKey, err)
+	}
+	defer k.Close()
+	if old, _, err := k.GetStringValue(""); err == nil && old == cmd {
+		return false, nil
+	}
+	if err := k.SetStringValue("", cmd); err != nil {
+		return false, err
+	}
+	root, _, err := registry.CreateKey(registry.CURRENT_USER, schemeKey, registry.SET_VALUE)
+	if err != nil {
+		return true, err
+	}
+	defer root.Close()
+	if err := root.SetStringValue("", "URL:Magiclink sign-in link"); err != nil {
+		return true, err
+	}
+	return true, root.SetStringValue("URL Protocol", "")
+}
+
+// UnregisterHandler deletes HKCU\Software\Classes\magiclink.
+func UnregisterHandler() (bool, error) {
+	found := false
+	for _, sub := range []string{`\shell\open\command`, `\shell\open`, `\shell`, ``} {
+		err := registry.DeleteKey(registry.CURRENT_USER, schemeKey+sub)
+		switch {
+		case err == nil:
+			found = true
+		case !errors.Is(err, registry.ErrNotExist) && !errors.Is(err, os.ErrNotExist):
+			return found, fmt.Errorf(`could not delete HKCU\%s%s: %w`, schemeKey, sub, err)
+		}
+	}
+	return found, nil
+}
