@@ -143,7 +143,9 @@ func (c Config) StoreAccount() string {
 	}
 	host := c.APIBaseURL()
 	if u, err := url.Parse(host); err == nil && u.Host != "" {
-		host = strings.ToLower(u.Host)
+		// The path too: a base URL may carry a prefix (a proxy in front of
+		// Stytch), and two prefixes on one host are two APIs.
+		host = strings.ToLower(u.Host) + strings.TrimRight(u.EscapedPath(), "/")
 		if u.Scheme != "https" {
 			// A session issued over TLS never goes out in the clear.
 			host = u.Scheme + "://" + host

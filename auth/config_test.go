@@ -120,3 +120,32 @@ func TestStateAndKindNames(t *testing.T) {
 		t.Fatal("names")
 	}
 }
+
+func TestStoreAccountNamesTheIssuingAPI(t *testing.T) {
+	cases := []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{PublicToken: "public-token-test-a"}, "public-token-test-a@test.stytch.com"},
+		{Config{PublicToken: "public-token-live-a"}, "public-token-live-a@api.stytch.com"},
+		{Config{PublicToken: "public-token-test-a", BaseURL: "https://Proxy.example.com/stytch/"}, "public-token-test-a@proxy.example.com/stytch"},
+		{Config{PublicToken: "public-token-test-a", BaseURL: "http://127.0.0.1:9010"}, "public-token-test-a@http://127.0.0.1:9010"},
+		{Config{ProjectID: "project-test-p", Secret: "secret-test-s"}, "project-test-p@test.stytch.com"},
+	}
+	seen := map[string]bool{}
+	for _, c := range cases {
+		got := c.cfg.WithDefaults().StoreAccount()
+		if got != c.want {
+			t.Errorf("%+v: %q, want %q", c.cfg, got, c.want)
+		}
+		if seen[got] {
+			t.Errorf("%q names two APIs", got)
+		}
+		seen[got] = true
+	}
+	a := Config{PublicToken: "public-token-test-a", BaseURL: "https://h.example/a"}.StoreAccount()
+	b := Config{PublicToken: "public-token-test-a", BaseURL: "https://h.example/b"}.StoreAccount()
+	if a == b {
+		t.Fatalf("two path prefixes share %q", a)
+	}
+}
