@@ -54,9 +54,7 @@ func TestDeepLinkSignsIn(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := deepLinkHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		if err := e.StartLogin("deep@example.com"); err != nil {
 			t.Fatal(err)
 		}
@@ -88,9 +86,7 @@ func TestDeepLinkWithNoPendingSignIn(t *testing.T) {
 	e, deep := h.deepLinkSent("late@example.com")
 	e.Close()
 
-	e2 := h.engine()
-	e2.Start()
-	waitState(t, e2, StateSignedOut)
+	e2 := h.signedOutEngine(t)
 	if err := e2.OpenLink(deep); err != nil {
 		t.Fatal(err)
 	}
@@ -187,9 +183,7 @@ func mustParse(t *testing.T, raw string) *url.URL {
 func TestDeepLinkRedirectMustBeAllowListed(t *testing.T) {
 	h := newHarness(t, backends[0])
 	h.cfg.RedirectURL = DeepLinkRedirectURL
-	e := h.engine()
-	e.Start()
-	waitState(t, e, StateSignedOut)
+	e := h.signedOutEngine(t)
 	if err := e.StartLogin("unlisted@example.com"); err != nil {
 		t.Fatal(err)
 	}

@@ -22,9 +22,7 @@ func TestSignInStoresSessionAndRestores(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 
 		s := h.signIn(e, "ada@example.com")
 		p := s.Profile
@@ -79,9 +77,7 @@ func TestSessionExtendedOnCheck(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		first := h.signIn(e, "ext@example.com").Profile.ExpiresAt
 		h.em.Advance(2 * time.Hour)
 		e.Refresh()
@@ -98,9 +94,7 @@ func TestRevokedElsewhereIsNoticed(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		h.signIn(e, "rev@example.com")
 		tok, _ := h.store.Get(context.Background())
 
@@ -137,9 +131,7 @@ func TestLogoutRevokesAtStytch(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		h.signIn(e, "out@example.com")
 		e.Logout()
 		s := waitState(t, e, StateSignedOut)
@@ -168,9 +160,7 @@ func TestLogoutWhenStytchDownStillForgetsLocally(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		h.signIn(e, "down@example.com")
 		h.em.FailNext(b.prefix+"/sessions/revoke", 1, 503)
 		e.Logout()
@@ -188,9 +178,7 @@ func TestLinkFromEarlierRunFailsPKCE(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		if err := e.StartLogin("pkce@example.com"); err != nil {
 			t.Fatal(err)
 		}
@@ -198,9 +186,7 @@ func TestLinkFromEarlierRunFailsPKCE(t *testing.T) {
 		oldLink := h.lastLink("pkce@example.com")
 		e.Close() // the app quits; its verifier is gone
 
-		e2 := h.engine()
-		e2.Start()
-		waitState(t, e2, StateSignedOut)
+		e2 := h.signedOutEngine(t)
 		if err := e2.StartLogin("pkce@example.com"); err != nil {
 			t.Fatal(err)
 		}
@@ -226,9 +212,7 @@ func TestReplayedAndExpiredLinks(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		h.signIn(e, "replay@example.com")
 		used := h.lastLink("replay@example.com")
 		e.Logout()
@@ -265,9 +249,7 @@ func TestListenerRejectsWhatIsNotACallback(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		if err := e.StartLogin("routes@example.com"); err != nil {
 			t.Fatal(err)
 		}
@@ -339,9 +321,7 @@ func TestConcurrentCallbacksMakeOneSession(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		if err := e.StartLogin("race@example.com"); err != nil {
 			t.Fatal(err)
 		}
@@ -385,9 +365,7 @@ func TestPortBusy(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ln.Close()
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		if err := e.StartLogin("busy@example.com"); err != nil {
 			t.Fatal(err)
 		}
@@ -402,9 +380,7 @@ func TestPortBusy(t *testing.T) {
 		}
 		// The message names the setting the user actually set.
 		h.cfg.RedirectURLSetting = "STYTCH_REDIRECT_URL in .env"
-		e2 := h.engine()
-		e2.Start()
-		waitState(t, e2, StateSignedOut)
+		e2 := h.signedOutEngine(t)
 		_ = e2.StartLogin("busy@example.com")
 		s = waitFor(t, e2, "port error", func(s Snapshot) bool { return s.Err != nil })
 		if !strings.Contains(s.Err.Message, "choose another port with STYTCH_REDIRECT_URL in .env and register") {
@@ -418,9 +394,7 @@ func TestLocalhostServesBothLoopbacks(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, b)
 		h.cfg.RedirectURL = fmt.Sprintf("http://localhost:%d/authenticate", freePort(t))
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		if err := e.StartLogin("lh@example.com"); err != nil {
 			t.Fatal(err)
 		}
@@ -464,9 +438,7 @@ func TestStytchFaults(t *testing.T) {
 		t.Parallel()
 		t.Run("down when sending", func(t *testing.T) {
 			h := newHarness(t, b)
-			e := h.engine()
-			e.Start()
-			waitState(t, e, StateSignedOut)
+			e := h.signedOutEngine(t)
 			h.em.FailNext(b.prefix+"/magic_links/email/login_or_create", 1, 503)
 			_ = e.StartLogin("f@example.com")
 			s := waitFor(t, e, "error", func(s Snapshot) bool { return s.Err != nil })
@@ -478,9 +450,7 @@ func TestStytchFaults(t *testing.T) {
 		t.Run("slow", func(t *testing.T) {
 			h := newHarness(t, b)
 			h.cfg.RequestTimeout = 300 * time.Millisecond
-			e := h.engine()
-			e.Start()
-			waitState(t, e, StateSignedOut)
+			e := h.signedOutEngine(t)
 			h.em.SetLatency(2 * time.Second)
 			_ = e.StartLogin("slow@example.com")
 			s := waitFor(t, e, "error", func(s Snapshot) bool { return s.Err != nil })
@@ -490,9 +460,7 @@ func TestStytchFaults(t *testing.T) {
 		})
 		t.Run("malformed", func(t *testing.T) {
 			h := newHarness(t, b)
-			e := h.engine()
-			e.Start()
-			waitState(t, e, StateSignedOut)
+			e := h.signedOutEngine(t)
 			h.em.MalformNext(b.prefix+"/magic_links/email/login_or_create", 1)
 			_ = e.StartLogin("bad@example.com")
 			s := waitFor(t, e, "error", func(s Snapshot) bool { return s.Err != nil })
@@ -502,9 +470,7 @@ func TestStytchFaults(t *testing.T) {
 		})
 		t.Run("restore offline keeps the session", func(t *testing.T) {
 			h := newHarness(t, b)
-			e := h.engine()
-			e.Start()
-			waitState(t, e, StateSignedOut)
+			e := h.signedOutEngine(t)
 			h.signIn(e, "off@example.com")
 			e.Close()
 			tok, _ := h.store.Get(context.Background())
@@ -538,9 +504,7 @@ func TestStytchFaults(t *testing.T) {
 		})
 		t.Run("blip while signed in stays signed in", func(t *testing.T) {
 			h := newHarness(t, b)
-			e := h.engine()
-			e.Start()
-			waitState(t, e, StateSignedOut)
+			e := h.signedOutEngine(t)
 			h.signIn(e, "blip@example.com")
 			h.em.FailNext(b.prefix+"/sessions/authenticate", 1, 500)
 			e.Refresh()
@@ -612,9 +576,7 @@ func TestKeyringWriteFailsAfterSignIn(t *testing.T) {
 		h := newHarness(t, b)
 		st := &flakyStore{}
 		h.store = st
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		st.fail.Store(true)
 		s := h.signIn(e, "flaky@example.com")
 		if !strings.Contains(s.Notice, "sign in again next time") {
@@ -640,9 +602,7 @@ func TestResendCancelAndExpiry(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, b)
 		h.cfg.LinkExpiry = 5 * time.Minute
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		if err := e.StartLogin("  resend@example.com "); err != nil {
 			t.Fatal(err)
 		}
@@ -703,9 +663,7 @@ func TestStartLoginValidatesBeforeAnyCall(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		for _, bad := range []string{"", "ada", "ada@", "@example.com", "ada@example", "Ada <ada@example.com>", "a b@example.com", strings.Repeat("a", 250) + "@example.com"} {
 			err := e.StartLogin(bad)
 			if KindOf(err) != KindInvalidEmail {
@@ -722,9 +680,7 @@ func TestPendingLoginExpiresWithTheLink(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		if err := e.StartLogin("late@example.com"); err != nil {
 			t.Fatal(err)
 		}
@@ -751,9 +707,7 @@ func TestExpiryDuringAFailedVerificationStillExpires(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		if err := e.StartLogin("edge@example.com"); err != nil {
 			t.Fatal(err)
 		}
@@ -779,9 +733,7 @@ func TestLogoutWinsOverACheckInFlight(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backendKind) {
 		t.Parallel()
 		h := newHarness(t, b)
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		h.signIn(e, "inflight@example.com")
 		h.em.SetLatency(300 * time.Millisecond)
 		e.Refresh() // a check is now waiting on Stytch
@@ -800,9 +752,7 @@ func TestRedirectURLNotRegistered(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, b)
 		h.cfg.RedirectURL = fmt.Sprintf("http://127.0.0.1:%d/not-registered", freePort(t))
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		if err := e.StartLogin("redir@example.com"); err != nil {
 			t.Fatal(err)
 		}

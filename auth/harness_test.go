@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,11 +9,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/magiclink/magiclink/auth/emulator"
+	"github.com/magiclink/magiclink/auth/internal/logbuf"
 )
 
 // harness runs an engine against the project's emulator through the real
@@ -25,26 +24,9 @@ type harness struct {
 	em    *emulator.Emulator
 	cfg   Config
 	store TokenStore
-	logs  *syncBuffer
+	logs  *logbuf.Buffer
 	log   *slog.Logger
 	b     backendKind
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // freePort returns a loopback port that was free a moment ago.
@@ -111,7 +93,7 @@ func newHarness(t *testing.T, b backendKind, opts ...func(*emulator.Config)) *ha
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	h := &harness{
 		t: t, srv: srv, em: srv.Emulator(), store: &MemoryStore{}, logs: logs,
 		log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -135,6 +117,16 @@ func (h *harness) engine() *Engine {
 		h.t.Fatal(err)
 	}
 	h.t.Cleanup(e.Close)
+	return e
+}
+
+// signedOutEngine starts an engine and waits until it is on the sign-in
+// screen.
+func (h *harness) signedOutEngine(t *testing.T) *Engine {
+	t.Helper()
+	e := h.engine()
+	e.Start()
+	waitState(t, e, StateSignedOut)
 	return e
 }
 

@@ -63,9 +63,7 @@ func TestRealKeyringEndToEnd(t *testing.T) {
 		ks := &KeyringStore{Service: "io.github.magiclink.magiclink.test", Account: h.cfg.ProjectID + "-e2e"}
 		t.Cleanup(func() { _ = ks.Delete(context.Background()) })
 		h.store = ks
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		s := h.signIn(e, "keyring@example.com")
 		if s.Notice != "" {
 			t.Fatalf("unexpected notice: %s", s.Notice)

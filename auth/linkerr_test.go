@@ -15,9 +15,7 @@ func TestLinkErrorsSayWhatHappened(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, b)
 		h.cfg.ResendCooldown = time.Minute
-		e := h.engine()
-		e.Start()
-		waitState(t, e, StateSignedOut)
+		e := h.signedOutEngine(t)
 		const addr = "older@example.com"
 		if err := e.StartLogin(addr); err != nil {
 			t.Fatal(err)

@@ -47,9 +47,7 @@ func startFails(t *testing.T, h *harness, e *Engine, addr string) *Error {
 func TestLinksSwitchedOffSendsACodeInstead(t *testing.T) {
 	t.Parallel()
 	h := publicHarness(t, func(s *emulator.SDKSettings) { s.Disabled = []string{emulator.SDKMagicLinks} })
-	e := h.engine()
-	e.Start()
-	waitState(t, e, StateSignedOut)
+	e := h.signedOutEngine(t)
 	const addr = "codeonly@example.com"
 	if err := e.StartLogin(addr); err != nil {
 		t.Fatal(err)
@@ -85,9 +83,7 @@ func TestLinksSwitchedOffSendsACodeInstead(t *testing.T) {
 func TestCodesSwitchedOff(t *testing.T) {
 	t.Parallel()
 	h := publicHarness(t, func(s *emulator.SDKSettings) { s.Disabled = []string{emulator.SDKOTPs} })
-	e := h.engine()
-	e.Start()
-	waitState(t, e, StateSignedOut)
+	e := h.signedOutEngine(t)
 	if err := e.StartLogin("links@example.com"); err != nil {
 		t.Fatal(err)
 	}
@@ -114,9 +110,7 @@ func TestCodesSwitchedOff(t *testing.T) {
 func TestNoSignInMethodSwitchedOn(t *testing.T) {
 	t.Parallel()
 	h := publicHarness(t, func(s *emulator.SDKSettings) { s.Disabled = []string{emulator.SDKMagicLinks, emulator.SDKOTPs} })
-	e := h.engine()
-	e.Start()
-	waitState(t, e, StateSignedOut)
+	e := h.signedOutEngine(t)
 	err := startFails(t, h, e, "none@example.com")
 	if err.Kind != KindMethodDisabled || !strings.Contains(err.Message, "Neither email links nor one-time codes") {
 		t.Fatalf("%+v", err)
@@ -140,9 +134,7 @@ func TestProjectSettingsADesktopAppCannotMeet(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			h := publicHarness(t, c.change)
-			e := h.engine()
-			e.Start()
-			waitState(t, e, StateSignedOut)
+			e := h.signedOutEngine(t)
 			err := startFails(t, h, e, "pt@example.com")
 			if err.Kind != c.kind || !strings.Contains(err.Message, c.want) {
 				t.Fatalf("got %v %q, want %v containing %q", err.Kind, err.Message, c.kind, c.want)
@@ -155,9 +147,7 @@ func TestWrongPublicTokenWhenSending(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, backends[0])
 	want := h.b.breakCredentials(&h.cfg)
-	e := h.engine()
-	e.Start()
-	waitState(t, e, StateSignedOut)
+	e := h.signedOutEngine(t)
 	err := startFails(t, h, e, "wrong@example.com")
 	if err.Kind != KindBadCredentials || !strings.Contains(err.Message, want) {
 		t.Fatalf("%+v", err)

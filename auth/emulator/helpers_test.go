@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -17,7 +16,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +26,8 @@ import (
 	otpemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/stytchapi"
 	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
+
+	"github.com/magiclink/magiclink/auth/internal/logbuf"
 )
 
 // testKey is generated once so each test emulator does not pay for a new
@@ -44,31 +44,13 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // testEnv is an emulator behind an httptest server with a real SDK client.
 type testEnv struct {
 	t      testing.TB
 	emu    *Emulator
 	srv    *httptest.Server
 	client *stytchapi.API
-	logs   *syncBuffer
+	logs   *logbuf.Buffer
 }
 
 // appRedirect is the loopback callback the tests' "app" uses.
@@ -76,7 +58,7 @@ const appRedirect = "http://127.0.0.1:5555/callback"
 
 func newEnv(t testing.TB, cfg Config) *testEnv {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

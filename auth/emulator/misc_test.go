@@ -19,6 +19,8 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/stytchapi"
 	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
+
+	"github.com/magiclink/magiclink/auth/internal/logbuf"
 )
 
 func TestStateFileRoundTrip(t *testing.T) {
@@ -91,7 +93,7 @@ func TestStateFileRoundTrip(t *testing.T) {
 func newEnvWith(t *testing.T, emu *Emulator) *testEnv {
 	t.Helper()
 	emu.AllowRedirectURL(appRedirect)
-	env := &testEnv{t: t, emu: emu, logs: &syncBuffer{}}
+	env := &testEnv{t: t, emu: emu, logs: &logbuf.Buffer{}}
 	env.srv = httptest.NewServer(emu)
 	t.Cleanup(env.srv.Close)
 	env.client = env.newClient(emu.ProjectID(), emu.Secret())

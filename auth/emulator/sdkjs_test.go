@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/magiclink/magiclink/auth/internal/logbuf"
 )
 
 // sdkjsFix is how to get what TestOfficialBrowserSDK needs.
@@ -37,7 +39,7 @@ func TestOfficialBrowserSDK(t *testing.T) {
 	node := sdkjsNode(t)
 	sdkjsCheckModules(t, dir)
 
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	srv, err := NewServer(Config{
 		SigningKey: testKey,
 		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -3,7 +3,6 @@
 package instance
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/magiclink/magiclink/auth/internal/logbuf"
 )
 
 // The helper process: the test binary re-run with MAGICLINK_INSTANCE_HELPER
@@ -258,30 +259,11 @@ func TestBadRequestsAreRefused(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination the instance's goroutines may write
-// while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(b)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // owned is an instance in a fresh directory whose log the test reads,
 // with a recorder as its handler.
-func owned(t *testing.T) (*Instance, Options, *recorder, *syncBuffer) {
+func owned(t *testing.T) (*Instance, Options, *recorder, *logbuf.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	o := Options{Key: KeyFor("x"), Dir: shortDir(t), Logger: slog.New(slog.NewTextHandler(logs, nil))}
 	inst, err := Acquire(o)
 	if err != nil {

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/magiclink/magiclink/auth/backend"
+	"github.com/magiclink/magiclink/auth/internal/logbuf"
 )
 
 // TestLogsHoldNoSecrets runs every call, successful and failing (with
 // bodies that echo the request), at debug level and checks that no token,
 // code, verifier, link or Authorization value reached the log.
 func TestLogsHoldNoSecrets(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	ctx := context.Background()
 	run := func(f *fake) {
 		c := f.client(func(cfg *Config) { cfg.Logger = debugLogger(logs) })
