@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,13 +34,34 @@ type harness struct {
 // freePort returns a loopback port that was free a moment ago.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// Below the kernel's ephemeral range (32768–60999 on Linux), so no
+	// listener on :0 and no outgoing connection of a parallel test can take
+	// the port between this check and the engine's listen; each port is
+	// handed out once per test binary.
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for range 200 {
+		p := 20000 + rand.IntN(12000)
+		if handedOut.ports[p] {
+			continue
+		}
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		handedOut.ports[p] = true
+		return p
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free loopback port between 20000 and 32000")
+	return 0
 }
+
+// handedOut records the ports freePort has given out.
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
 
 // backendKind is one way the engine reaches Stytch; the engine's tests run
 // once for each.
