@@ -1,6 +1,6 @@
 # magiclink — see README.md.
 #   make run     install what is missing, then start the app (demo mode without Stytch credentials)
-#   make test    install test dependencies, then lint, unit, fuzz, real-keyring, end-to-end, official-SDK and package tests
+#   make test    install test dependencies, then lint, unit, fuzz, real-keyring, end-to-end (Linux, and Windows under Wine), official-SDK and package tests
 #   make bench   start-up, memory and sign-in latency compared with an empty Fyne app
 
 SHELL := /bin/sh
@@ -35,6 +35,7 @@ VULNDB_MOD    := golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
 VULNDB        := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/magiclink/vulndb-$(lastword $(subst @, ,$(VULNDB_MOD)))
 FYNE_TOOL     := fyne.io/tools/cmd/fyne@v1.7.4
 NFPM          := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
+WINRES        := github.com/tc-hib/go-winres@v0.3.3
 
 # Fuzz targets, one bounded run each: package:Target.
 FUZZ := ./auth:FuzzCallback ./auth:FuzzValidateEmail \
@@ -42,7 +43,7 @@ FUZZ := ./auth:FuzzCallback ./auth:FuzzValidateEmail \
         ./auth/publicclient:FuzzDecodeResponse ./auth:FuzzDeepLink
 
 .PHONY: run build emulator deps-run deps-test test lint fmt-check vet staticcheck vulncheck \
-        unit fuzz e2e sdkjs sdkjs-deps bench package package-test clean
+        unit fuzz e2e sdkjs sdkjs-deps bench package package-test windows deps-windows e2e-windows clean
 
 ## run: start the app (demo mode when no Stytch credentials are configured); RUN_ARGS='--redirect-url …' passes flags
 run: deps-run
@@ -63,8 +64,11 @@ deps-run:
 deps-test:
 	@scripts/install-deps.sh test
 
+deps-windows:
+	@scripts/install-deps.sh windows
+
 ## test: everything CI runs
-test: deps-test lint unit fuzz e2e sdkjs package-test
+test: deps-test lint unit fuzz e2e e2e-windows sdkjs package-test
 
 lint: fmt-check vet staticcheck vulncheck
 
@@ -139,6 +143,15 @@ package: build
 ## package-test: install the .deb into a clean Debian root (debootstrap, cached) in a private mount namespace, run it, purge it
 package-test: package
 	VERSION=$(VERSION) scripts/package/test.sh
+
+## windows: dist/windows/magiclink.exe and dist/magiclink-$(VERSION)-windows-amd64.zip, cross-built with mingw-w64 (PUBLIC_TOKEN=… builds the token in)
+windows: deps-windows
+	GO=$(GO) VERSION=$(VERSION) LDFLAGS="$(LDFLAGS)" WINRES=$(WINRES) scripts/windows/build.sh
+
+## e2e-windows: magiclink.exe under Wine on Xvfb: window, typed email, link, Credential Manager, relaunch, second launch, --reset
+e2e-windows: windows
+	MAGICLINK_WINDOWS_EXE=$(CURDIR)/dist/windows/magiclink.exe \
+		$(GO) test -tags e2e,$(APP_TAGS) -count=1 -timeout 10m -run '^TestWindows' -v ./cmd/magiclink
 
 clean:
 	rm -rf bin dist test-output cmd/magiclink/*.tar.xz

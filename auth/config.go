@@ -367,17 +367,18 @@ func ReadDotenvFile(path string) (map[string]string, error) {
 		return nil, &DotenvError{Path: path, Msg: msg, Err: err}
 	}
 	defer f.Close()
+	// Reading a directory fails with a different error on each system;
+	// asking first gives the same sentence everywhere.
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, &DotenvError{Path: path, Msg: "is a directory, not a file", Err: errors.New("is a directory")}
+	}
 	vals, err := ParseDotenv(f)
 	if err != nil {
 		var le *lineError
 		if errors.As(err, &le) {
 			return nil, &DotenvError{Path: path, Line: le.line, Msg: le.msg, Err: err}
 		}
-		msg := "could not be read"
-		if strings.Contains(err.Error(), "is a directory") {
-			msg = "is a directory, not a file"
-		}
-		return nil, &DotenvError{Path: path, Msg: msg, Err: err}
+		return nil, &DotenvError{Path: path, Msg: "could not be read", Err: err}
 	}
 	return vals, nil
 }

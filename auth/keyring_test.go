@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +37,25 @@ func TestRealKeyring(t *testing.T) {
 	}
 	if v, _ := s.Get(ctx); v != "session-token-2" {
 		t.Fatalf("overwrite: %q", v)
+	}
+	// Windows' limit holds everywhere: the largest value fits, one byte
+	// more is refused and leaves the stored value as it was.
+	big := strings.Repeat("x", MaxSecretBytes)
+	if err := s.Set(ctx, big); err != nil {
+		t.Fatalf("a %d-byte value: %v", len(big), err)
+	}
+	if v, _ := s.Get(ctx); v != big {
+		t.Fatalf("read back %d bytes, want %d", len(v), len(big))
+	}
+	var ke *KeyringError
+	if err := s.Set(ctx, big+"y"); !errors.As(err, &ke) || !errors.Is(err, ErrSecretTooLarge) {
+		t.Fatalf("a value over the limit: %v", err)
+	}
+	if v, _ := s.Get(ctx); v != big {
+		t.Fatal("a refused value replaced the stored one")
+	}
+	if err := s.Set(ctx, "session-token-2"); err != nil {
+		t.Fatal(err)
 	}
 	other := &KeyringStore{Service: s.Service, Account: "project-live-other"}
 	if _, err := other.Get(ctx); !errors.Is(err, ErrNoToken) {

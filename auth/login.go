@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/mail"
+	"runtime"
 	"strings"
 	"time"
 
@@ -679,7 +680,7 @@ func (e *Engine) storeToken(store TokenStore, token string) string {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		if e.noKeyring {
-			return noKeyringNotice
+			return noKeyringNotice(runtime.GOOS)
 		}
 		return ""
 	}
@@ -688,7 +689,7 @@ func (e *Engine) storeToken(store TokenStore, token string) string {
 	e.useMemoryStoreLocked()
 	_ = e.store.Set(ctx, token)
 	e.mu.Unlock()
-	return noKeyringNotice
+	return noKeyringNotice(runtime.GOOS)
 }
 
 // useMemoryStoreLocked switches to keeping the session in memory after the
@@ -698,8 +699,11 @@ func (e *Engine) useMemoryStoreLocked() {
 	e.store, e.noKeyring = &MemoryStore{}, true
 }
 
-const noKeyringNotice = "You're signed in, but this computer's keyring isn't available (no Secret Service is running, or it is locked), " +
-	"so you'll need to sign in again next time. On Linux, sign in to a desktop session with GNOME Keyring or KWallet unlocked."
+// noKeyringNotice tells the user a sign-in won't outlive this run.
+func noKeyringNotice(goos string) string {
+	k := keyringTextFor(goos)
+	return "You're signed in, but " + k.Unavailable + ", so you'll need to sign in again next time. " + k.Fix
+}
 
 func (e *Engine) revoke(token string) {
 	// Not e.callCtx: this also runs while Close cancels e.ctx.

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,5 +105,37 @@ func TestRetryShowsTheAttempt(t *testing.T) {
 	}
 	if st := left.Load(); st != nil {
 		t.Errorf("retrying left the Offline screen for %v", st)
+	}
+}
+
+// The sessions waiting to be revoked share one keyring entry, which holds
+// MaxSecretBytes on Windows: the newest are kept, the oldest give way.
+func TestRevokeQueueFitsOneKeyringEntry(t *testing.T) {
+	h := newHarness(t, backends[0])
+	later := &MemoryStore{}
+	e, err := New(h.cfg, Options{Store: &MemoryStore{}, Revocations: later, Logger: h.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	ctx := context.Background()
+	var toks []string
+	for i := range 100 {
+		tok := fmt.Sprintf("session-token-%030d", i) // 44 bytes, like Stytch's
+		toks = append(toks, tok)
+		if !e.queueRevoke(ctx, tok) {
+			t.Fatalf("token %d was not kept", i)
+		}
+	}
+	list, _ := later.Get(ctx)
+	if len(list) > MaxSecretBytes {
+		t.Fatalf("the queue is %d bytes, more than one keyring entry holds (%d)", len(list), MaxSecretBytes)
+	}
+	kept := splitTokens(list)
+	if len(kept) < 50 || kept[len(kept)-1] != toks[99] || kept[0] == toks[0] {
+		t.Fatalf("kept %d tokens, first %q last %q; want the newest ~57", len(kept), kept[0], kept[len(kept)-1])
+	}
+	if !strings.Contains(h.logs.String(), "the oldest are left to expire") {
+		t.Fatal("dropping sessions from the queue was not logged")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -32,8 +33,8 @@ func (e *Engine) restore() {
 		e.mu.Lock()
 		e.useMemoryStoreLocked()
 		e.mu.Unlock()
-		e.setSignedOut(nil, "This computer's keyring isn't available (no Secret Service is running, or it is locked), so your sign-in won't be remembered after you quit. "+
-			"On Linux, sign in to a desktop session with GNOME Keyring or KWallet unlocked.")
+		k := keyringTextFor(runtime.GOOS)
+		e.setSignedOut(nil, capitalize(k.Unavailable)+", so your sign-in won't be remembered after you quit. "+k.Fix)
 		return
 	}
 	e.mu.Lock()

@@ -96,8 +96,20 @@ func (s *KeyringStore) Get(ctx context.Context) (string, error) {
 	return s.do(ctx, "read", func() (string, error) { return keyring.Get(s.Service, s.Account) })
 }
 
+// MaxSecretBytes is the most one keyring entry holds: Windows' Credential
+// Manager takes at most 2560 bytes a credential. KeyringStore keeps to it
+// on every system, so what works on Linux works on Windows too.
+const MaxSecretBytes = 2560
+
+// ErrSecretTooLarge is the cause of a KeyringError for a value over
+// MaxSecretBytes.
+var ErrSecretTooLarge = fmt.Errorf("the value is larger than the %d bytes a keyring entry holds on Windows", MaxSecretBytes)
+
 // Set implements TokenStore.
 func (s *KeyringStore) Set(ctx context.Context, token string) error {
+	if len(token) > MaxSecretBytes {
+		return &KeyringError{Op: "write", Err: fmt.Errorf("%w (%d bytes)", ErrSecretTooLarge, len(token))}
+	}
 	_, err := s.do(ctx, "write", func() (string, error) { return "", keyring.Set(s.Service, s.Account, token) })
 	return err
 }

@@ -2,18 +2,22 @@
 # Installs the system packages magiclink needs, when they are missing.
 #   scripts/install-deps.sh run    C compiler, pkg-config and the X11/GL/Wayland/xkbcommon headers Fyne needs
 #   scripts/install-deps.sh test   the above plus Xvfb, D-Bus, gnome-keyring, Chromium, xdotool, ImageMagick, Node.js with npm,
-#                                  and for the package test debootstrap, appstreamcli, desktop-file-validate and rpm
+#                                  and for the package test debootstrap, appstreamcli, desktop-file-validate and rpm,
+#                                  and for the Windows test mingw-w64 and Wine
+#   scripts/install-deps.sh windows  mingw-w64 (the Windows C cross-compiler) and zip
 # Uses apt-get directly as root, through sudo otherwise, and prints the
 # command to run when neither is possible. Go itself is assumed.
 set -eu
 
 run_pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev wayland-protocols"
-test_pkgs="xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools chromium xdotool x11-utils x11-apps imagemagick nodejs npm debootstrap appstream desktop-file-utils binutils file rpm"
+windows_pkgs="gcc-mingw-w64-x86-64 zip"
+test_pkgs="$windows_pkgs wine wine64 xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools chromium xdotool x11-utils x11-apps imagemagick nodejs npm debootstrap appstream desktop-file-utils binutils file rpm"
 
 case "${1:-run}" in
 run) want="$run_pkgs" ;;
 test) want="$run_pkgs $test_pkgs" ;;
-*) echo "usage: $0 run|test" >&2; exit 2 ;;
+windows) want="$windows_pkgs" ;;
+*) echo "usage: $0 run|test|windows" >&2; exit 2 ;;
 esac
 
 if ! command -v go >/dev/null 2>&1; then

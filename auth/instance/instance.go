@@ -121,7 +121,7 @@ type Instance struct {
 	lock io.Closer // released last
 
 	mu      sync.Mutex
-	handler func(Request)
+	handler func(Request) error
 	pending []Request
 	closed  bool
 	wg      sync.WaitGroup
@@ -134,19 +134,23 @@ type Instance struct {
 
 // Handle sets the function requests are given to, on a goroutine of the
 // instance's; requests that arrived before are given to it at once, in
-// order.
-func (i *Instance) Handle(h func(Request)) {
+// order. An error h returns is the answer to the launch that sent the
+// request (Send returns it as a *RejectedError), so its text must be fit
+// for that launch to print: no token, no link.
+func (i *Instance) Handle(h func(Request) error) {
 	i.mu.Lock()
 	i.handler = h
 	p := i.pending
 	i.pending = nil
 	i.mu.Unlock()
 	for _, r := range p {
-		h(r)
+		_ = h(r) // their senders were answered "ok" when they were queued
 	}
 }
 
-func (i *Instance) deliver(r Request) {
+// deliver gives r to the handler and returns its answer; before Handle
+// is called, r is queued and accepted.
+func (i *Instance) deliver(r Request) error {
 	i.mu.Lock()
 	h := i.handler
 	if h == nil {
@@ -154,11 +158,17 @@ func (i *Instance) deliver(r Request) {
 			i.pending = append(i.pending, r)
 		}
 		i.mu.Unlock()
-		return
+		return nil
 	}
 	i.mu.Unlock()
-	h(r)
+	return h(r)
 }
+
+// RejectedError is the running instance's answer to a request it read
+// and turned down, e.g. a link that is not a valid sign-in link.
+type RejectedError struct{ Reason string }
+
+func (e *RejectedError) Error() string { return "the running Magiclink turned it down: " + e.Reason }
 
 // Close stops accepting requests, removes the endpoint and releases the
 // lock.
@@ -219,8 +229,25 @@ func (i *Instance) serveConn(c net.Conn) {
 		return
 	}
 	i.log.Debug("instance endpoint: request from another launch", "kind", string(r.Kind))
-	i.deliver(r)
+	if err := i.deliver(r); err != nil {
+		fmt.Fprintf(c, "rejected %s\n", oneLine(err.Error()))
+		return
+	}
 	fmt.Fprint(c, "ok\n")
+}
+
+// oneLine makes s fit one line of the protocol.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == 0 {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 512 {
+		s = s[:512]
+	}
+	return s
 }
 
 // readLine reads one '\n'-terminated line of at most MaxLine bytes.
@@ -273,6 +300,8 @@ func Send(o Options, r Request) error {
 		return fmt.Errorf("%w: no answer (%v)", ErrRefused, err)
 	case line == "ok":
 		return nil
+	case strings.HasPrefix(line, "rejected "):
+		return &RejectedError{Reason: strings.TrimPrefix(line, "rejected ")}
 	}
 	return fmt.Errorf("%w: %s", ErrRefused, strings.TrimPrefix(line, "refused "))
 }
@@ -290,7 +319,8 @@ func Join(o Options, r Request) (*Instance, error) {
 			return inst, err
 		}
 		err = Send(o, r)
-		if err == nil || errors.Is(err, ErrRefused) {
+		var rej *RejectedError
+		if err == nil || errors.Is(err, ErrRefused) || errors.As(err, &rej) {
 			return nil, err
 		}
 		if time.Now().After(deadline) {

@@ -53,18 +53,21 @@ func shortDir(t *testing.T) string {
 }
 
 type recorder struct {
-	mu  sync.Mutex
-	got []Request
-	ch  chan struct{}
+	mu     sync.Mutex
+	got    []Request
+	ch     chan struct{}
+	answer error // what handle returns
 }
 
 func newRecorder() *recorder { return &recorder{ch: make(chan struct{}, 16)} }
 
-func (r *recorder) handle(q Request) {
+func (r *recorder) handle(q Request) error {
 	r.mu.Lock()
 	r.got = append(r.got, q)
+	answer := r.answer
 	r.mu.Unlock()
 	r.ch <- struct{}{}
+	return answer
 }
 
 func (r *recorder) wait(t *testing.T) {
@@ -349,5 +352,35 @@ func TestJoinAnOwnerThatDoesNotAnswer(t *testing.T) {
 	}
 	if d := time.Since(start); d < ioTimeout || d > 3*ioTimeout {
 		t.Errorf("Join gave up after %s, want about %s", d, ioTimeout)
+	}
+}
+
+// A request the running instance turns down comes back to the sender as
+// a RejectedError with the reason on one line; Join does not retry it.
+func TestRejectedRequestReachesTheSender(t *testing.T) {
+	o := Options{Key: KeyFor("demo:public-token-test"), Dir: shortDir(t)}
+	first, err := Acquire(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { first.Close() })
+	rec := newRecorder()
+	rec.answer = errors.New("the link is not for this app\nsecond line")
+	first.Handle(rec.handle)
+	start := time.Now()
+	inst, err := Join(o, Request{Kind: Open, URL: "magiclink://elsewhere?token=x"})
+	var rej *RejectedError
+	if inst != nil || !errors.As(err, &rej) {
+		t.Fatalf("Join = %v, %v; want a *RejectedError", inst, err)
+	}
+	if rej.Reason != "the link is not for this app second line" {
+		t.Fatalf("reason %q", rej.Reason)
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Fatalf("Join retried a rejected request for %v", time.Since(start))
+	}
+	rec.wait(t)
+	if len(rec.got) != 1 {
+		t.Fatalf("the handler got %d requests, want 1", len(rec.got))
 	}
 }

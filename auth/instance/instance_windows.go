@@ -14,13 +14,16 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// On Windows the endpoint is a named pipe, \\.\pipe\magiclink-<key>-<SID>,
-// whose DACL admits only the user's own SID (and SYSTEM), that refuses
-// remote clients, and that is created with FILE_FLAG_FIRST_PIPE_INSTANCE:
-// the pipe itself is the lock. A pipe vanishes with the process that made
-// it, so a crash leaves nothing stale to take over. Both ends also check
-// the other's process owner, so a pipe squatted by another user under
-// this name is neither served nor handed a request.
+// On Windows the lock is a named mutex, Local\magiclink-<key>-<SID>, and
+// the endpoint a named pipe, \\.\pipe\magiclink-<key>-<SID>. Both have a
+// DACL that admits only the user's own SID (and SYSTEM); the pipe refuses
+// remote clients and is created with FILE_FLAG_FIRST_PIPE_INSTANCE, so a
+// pipe someone else made under the name is noticed rather than shared.
+// The mutex, not the pipe, decides who runs: Wine ignores
+// FILE_FLAG_FIRST_PIPE_INSTANCE. Both vanish with the process that made
+// them, so a crash leaves nothing stale to take over. Both ends also
+// check the other's process owner, so a pipe squatted by another user
+// under this name is neither served nor handed a request.
 
 // DefaultDir is unused on Windows: the pipe namespace needs no directory.
 func DefaultDir() string { return "" }
@@ -68,18 +71,59 @@ func Acquire(o Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	lock, err := createMutex(`Local\magiclink-`+o.Key+"-"+sid.String(), sid)
+	if err != nil {
+		return nil, err
+	}
 	h, err := createPipe(name, sid, true)
 	if err != nil {
+		lock.Close()
 		if errors.Is(err, windows.ERROR_ACCESS_DENIED) || errors.Is(err, windows.ERROR_PIPE_BUSY) {
 			return nil, ErrRunning
 		}
 		return nil, fmt.Errorf("could not create the instance pipe %s: %w", name, err)
 	}
 	ln := &pipeListener{name: name, sid: sid, next: h}
-	i := &Instance{ln: ln, lock: io.NopCloser(nil), log: o.logger(), Path: name}
+	i := &Instance{ln: ln, lock: lock, log: o.logger(), Path: name}
 	i.wg.Add(1)
 	go i.serve()
 	return i, nil
+}
+
+// handleCloser closes a handle once.
+type handleCloser struct {
+	once sync.Once
+	h    windows.Handle
+}
+
+func (c *handleCloser) Close() error {
+	var err error
+	c.once.Do(func() { err = windows.CloseHandle(c.h) })
+	return err
+}
+
+// createMutex creates the named mutex that marks the running instance;
+// ErrRunning when it exists already (or exists with a DACL that shuts
+// this user out: then the pipe's owner check tells who holds it).
+func createMutex(name string, sid *windows.SID) (io.Closer, error) {
+	sd, err := windows.SecurityDescriptorFromString("D:P(A;;GA;;;" + sid.String() + ")(A;;GA;;;SY)")
+	if err != nil {
+		return nil, err
+	}
+	sa := &windows.SecurityAttributes{SecurityDescriptor: sd}
+	sa.Length = uint32(unsafe.Sizeof(*sa))
+	n, _ := windows.UTF16PtrFromString(name)
+	h, err := windows.CreateMutex(sa, false, n)
+	switch {
+	case errors.Is(err, windows.ERROR_ALREADY_EXISTS):
+		windows.CloseHandle(h)
+		return nil, ErrRunning
+	case errors.Is(err, windows.ERROR_ACCESS_DENIED):
+		return nil, ErrRunning
+	case err != nil:
+		return nil, fmt.Errorf("could not create the instance lock %s: %w", name, err)
+	}
+	return &handleCloser{h: h}, nil
 }
 
 type pipeListener struct {

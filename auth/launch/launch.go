@@ -400,7 +400,7 @@ func ResetErrorMessage(err error) string {
 		if errors.Is(err, auth.ErrKeyringTimeout) {
 			return "Could not reset: this computer's keyring did not answer in time (it may be locked); unlock it and try again."
 		}
-		return "Could not reset: this computer's keyring isn't available (no Secret Service is running, or it is locked), so no stored session could be read."
+		return "Could not reset: " + auth.KeyringUnavailable() + ", so no stored session could be read."
 	}
 	var ae *auth.Error
 	if errors.As(err, &ae) {

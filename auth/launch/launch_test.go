@@ -345,7 +345,7 @@ func TestResetOffline(t *testing.T) {
 	// No keyring at all.
 	_, err = Reset(ctx, cfg, auth.App{}, brokenStore{}, brokenStore{}, log)
 	msg := ResetErrorMessage(err)
-	if msg != "Could not reset: this computer's keyring isn't available (no Secret Service is running, or it is locked), so no stored session could be read." {
+	if msg != "Could not reset: "+auth.KeyringUnavailable()+", so no stored session could be read." {
 		t.Fatalf("%v → %q", err, msg)
 	}
 }

@@ -90,8 +90,22 @@ type harness struct {
 // gnome-keyring.
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	requireTools(t, requiredTools)
+	h := newOutput(t, "e2e")
+	h.accounts = []string{demoAccount}
+	h.bin = h.build(t, "./cmd/magiclink", t.TempDir())
+	h.startXvfb(t)
+	h.startBus(t)
+	h.startKeyring(t)
+	return h
+}
+
+// requireTools fails the test, naming what to install, when a program
+// it runs is missing.
+func requireTools(t *testing.T, tools []string) {
+	t.Helper()
 	var missing []string
-	for _, tool := range requiredTools {
+	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
 			missing = append(missing, tool)
 		}
@@ -99,9 +113,14 @@ func newHarness(t *testing.T) *harness {
 	if len(missing) > 0 {
 		t.Fatalf("e2e: missing %s; run scripts/install-deps.sh test", strings.Join(missing, ", "))
 	}
+}
 
-	h := &harness{root: moduleRoot(t), accounts: []string{demoAccount}}
-	h.out = filepath.Join(h.root, "test-output", "e2e")
+// newOutput is a harness whose screenshots and logs go to a fresh
+// test-output/<name>.
+func newOutput(t *testing.T, name string) *harness {
+	t.Helper()
+	h := &harness{root: moduleRoot(t)}
+	h.out = filepath.Join(h.root, "test-output", name)
 	h.logDir = filepath.Join(h.out, "logs")
 	if err := os.RemoveAll(h.out); err != nil {
 		t.Fatal(err)
@@ -109,11 +128,6 @@ func newHarness(t *testing.T) *harness {
 	if err := os.MkdirAll(h.logDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-
-	h.bin = h.build(t, "./cmd/magiclink", t.TempDir())
-	h.startXvfb(t)
-	h.startBus(t)
-	h.startKeyring(t)
 	return h
 }
 

@@ -34,7 +34,10 @@ var version = "1.0.0"
 // secret: Stytch's Frontend SDK settings bound what it can do.
 var publicToken = ""
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	attachConsole()
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	s, err := launch.ParseWith("magiclink", args, os.Getenv, stderr, launch.Defaults{PublicToken: publicToken})
@@ -72,7 +75,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "magiclink: %s\n", msg)
 		return 1
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: s.LogLevel}))
+	sink := &logSink{stderr: stderr}
+	defer sink.Close()
+	log := slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: s.LogLevel}))
 	for _, w := range s.Warnings {
 		fmt.Fprintf(stderr, "magiclink: warning: %s\n", w)
 	}
@@ -105,7 +110,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			req = instance.Request{Kind: instance.Open, URL: s.OpenURL}
 		}
 		inst, err = instance.Join(o, req)
+		var rejected *instance.RejectedError
 		switch {
+		case errors.As(err, &rejected):
+			fmt.Fprintf(stderr, "magiclink: Magiclink is running, but this is not a sign-in link it can use: %s. Ask for a new link in its window.\n", rejected.Reason)
+			return 1
 		case err != nil:
 			fmt.Fprintf(stderr, "magiclink: %s\n", singleInstanceMessage(err))
 			return 1
@@ -117,6 +126,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		defer inst.Close() // last: the demo state is saved before the lock goes
+		// Only the running instance writes the log file, so a second
+		// launch never rotates away the first one's log.
+		if path, err := sink.openFile(platformLogFile()); err != nil {
+			log.Warn("no log file", "err", err)
+		} else if path != "" {
+			log.Info("logging to a file too", "path", path)
+		}
 	}
 
 	a := app.NewWithID(ui.AppID)
@@ -127,7 +143,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer demo.Close()
-		fmt.Fprintf(stdout, "demo inbox: %s\n", demo.InboxURL())
+		if !s.Reset { // --reset prints one sentence and opens no window
+			fmt.Fprintf(stdout, "demo inbox: %s\n", demo.InboxURL())
+		}
 		s.DemoInbox = demo.InboxURL()
 	}
 	var store auth.TokenStore = &auth.KeyringStore{Service: ui.AppID, Account: s.StoreAccount()}
@@ -175,14 +193,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 				w.RequestFocus()
 			})
 		}
-		inst.Handle(func(r instance.Request) {
+		inst.Handle(func(r instance.Request) error {
+			defer raise()
 			if r.Kind == instance.Open {
 				log.Info("another launch handed over a link; raising the window")
-				_ = eng.OpenLink(r.URL) // a refused link is logged, without its token
-			} else {
-				log.Info("another launch asked for the window; raising it")
+				// A refused link is logged without its token, and its
+				// reason goes back to the launch that brought it.
+				var refused *auth.LinkRefusedError
+				if err := eng.OpenLink(r.URL); errors.As(err, &refused) {
+					return errors.New(refused.Reason)
+				}
+				return nil
 			}
-			raise()
+			log.Info("another launch asked for the window; raising it")
+			return nil
 		})
 		if s.OpenURL != "" {
 			// Started by the link itself: finish it once the stored

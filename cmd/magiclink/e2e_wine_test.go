@@ -1,0 +1,330 @@
+//go:build e2e
+
+package main
+
+// The Windows build, end to end under Wine on the harness's private Xvfb:
+// magiclink.exe in a fresh Wine prefix made for the test, driven with
+// xdotool like the Linux app, its link opened in headless Chromium, its
+// session kept in Wine's Credential Manager. `make e2e-windows` builds the
+// exe and runs this with MAGICLINK_WINDOWS_EXE set.
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// wineTools are the programs the Windows test runs besides the harness's.
+var wineTools = []string{"wine", "wineboot", "wineserver", "x86_64-w64-mingw32-gcc", "Xvfb", "dbus-daemon", "chromium", "xdotool", "import"}
+
+// winePrefix is a Wine installation private to one test run.
+type winePrefix struct {
+	dir  string   // WINEPREFIX
+	logs string   // where the output of Wine's own programs goes
+	env  []string // the environment of every Wine program the test starts
+	user string   // the Windows user's profile folder, on the Linux side
+}
+
+// newWinePrefix makes a fresh Wine prefix under the test's temporary
+// directory. Wine 8.0 has no bcryptprimitives.dll, whose ProcessPrng every
+// Go program calls at start, so the test builds a small one over
+// RtlGenRandom (scripts/wine/bcryptprimitives.c) into the prefix's
+// system32 when Wine lacks it.
+func newWinePrefix(t *testing.T, h *harness) *winePrefix {
+	t.Helper()
+	base := t.TempDir()
+	w := &winePrefix{dir: filepath.Join(base, "prefix"), logs: privateDir(t, h.logDir, "wine")}
+	home := privateDir(t, base, "home")
+	w.env = []string{
+		"WINEPREFIX=" + w.dir,
+		"WINEDEBUG=-all",
+		// No Mono or Gecko install prompts, and no menu entries or file
+		// associations written into the Linux desktop (a registered
+		// magiclink:// handler must stay inside the prefix).
+		"WINEDLLOVERRIDES=mscoree,mshtml=;winemenubuilder.exe=d",
+		"HOME=" + home,
+		"XDG_CONFIG_HOME=" + privateDir(t, base, "config"),
+		"XDG_DATA_HOME=" + privateDir(t, base, "data"),
+		"XDG_CACHE_HOME=" + privateDir(t, base, "cache"),
+		"XDG_RUNTIME_DIR=" + privateDir(t, base, "runtime"),
+		"DISPLAY=" + h.display,
+		"DBUS_SESSION_BUS_ADDRESS=" + h.bus,
+		"PATH=" + os.Getenv("PATH"),
+		"LANG=C.UTF-8",
+	}
+	// Every Wine process of this prefix ends with the test, whatever it
+	// left behind: wineserver -k talks only to this prefix's server.
+	t.Cleanup(func() { w.run(t, 30*time.Second, "wineserver", "-k") })
+
+	start := time.Now()
+	if out, err := w.run(t, 3*time.Minute, "wineboot", "--init"); err != nil {
+		t.Fatalf("Wine could not create a prefix (wineboot --init: %v); is Wine installed (scripts/install-deps.sh test)?\n%s", err, lastLines(out, 20))
+	}
+	if out, err := w.run(t, 2*time.Minute, "wineserver", "-w"); err != nil {
+		t.Fatalf("wineserver -w: %v\n%s", err, out)
+	}
+	sys32 := filepath.Join(w.dir, "drive_c", "windows", "system32")
+	if _, err := os.Stat(filepath.Join(sys32, "bcryptprimitives.dll")); os.IsNotExist(err) {
+		cmd := exec.Command("x86_64-w64-mingw32-gcc", "-shared", "-O2", "-s",
+			"-o", filepath.Join(sys32, "bcryptprimitives.dll"),
+			filepath.Join(h.root, "scripts", "wine", "bcryptprimitives.c"), "-ladvapi32")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("building bcryptprimitives.dll for Wine: %v\n%s", err, out)
+		}
+		t.Log("this Wine has no bcryptprimitives.dll; installed the test's own ProcessPrng")
+	}
+	users, _ := filepath.Glob(filepath.Join(w.dir, "drive_c", "users", "*", "AppData"))
+	for _, u := range users {
+		if filepath.Base(filepath.Dir(u)) != "Public" {
+			w.user = filepath.Dir(u)
+		}
+	}
+	if w.user == "" {
+		t.Fatalf("no user profile in the new prefix %s", w.dir)
+	}
+	t.Logf("fresh Wine prefix %s in %s", w.dir, time.Since(start).Round(time.Millisecond))
+	return w
+}
+
+// run runs a Wine program (wine, wineboot, wineserver) to its end and
+// returns its combined output.
+func (w *winePrefix) run(t *testing.T, timeout time.Duration, name string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = w.env
+	// A file, not a pipe: wineboot leaves wineserver running with the
+	// output handles it inherited.
+	f, err := os.CreateTemp(w.logs, name+"-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd.Stdout, cmd.Stderr = f, f
+	err = cmd.Run()
+	b, _ := os.ReadFile(f.Name())
+	return string(b), err
+}
+
+// regQuery is `wine reg query key /ve` (the key's default value), or ""
+// when the key does not exist.
+func (w *winePrefix) regQuery(t *testing.T, key string) string {
+	t.Helper()
+	out, err := w.run(t, time.Minute, "wine", "reg", "query", key, "/ve")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if _, v, ok := strings.Cut(line, "REG_SZ"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// TestWindowsUnderWine is the Windows smoke test: the window appears, an
+// email typed into it sends a link, the link signs in, the session is in
+// Credential Manager (a relaunch restores it without a new email), a
+// second launch raises the first window over the named pipe, magiclink://
+// is registered under HKCU, the log file is written without secrets, and
+// --reset signs out.
+func TestWindowsUnderWine(t *testing.T) {
+	exe := os.Getenv("MAGICLINK_WINDOWS_EXE")
+	if exe == "" {
+		t.Fatal("MAGICLINK_WINDOWS_EXE is not set; run `make e2e-windows`, which builds dist/windows/magiclink.exe and runs this test on it")
+	}
+	if _, err := os.Stat(exe); err != nil {
+		t.Fatalf("the Windows build: %v; run `make windows`", err)
+	}
+	requireTools(t, wineTools)
+	h := newOutput(t, "e2e-windows")
+	h.startXvfb(t)
+	h.startBus(t) // for Chromium only: the Windows app has no D-Bus
+	w := newWinePrefix(t, h)
+	d := newAppDirs(t)
+
+	demoAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	redirectPort := freePort(t)
+	redirect := fmt.Sprintf("http://localhost:%d/authenticate", redirectPort)
+	env := append(append([]string(nil), w.env...),
+		"MAGICLINK_LOG=debug", "MAGICLINK_DEMO_ADDR="+demoAddr, "STYTCH_REDIRECT_URL="+redirect)
+	emu := emulator{base: "http://" + demoAddr}
+	// launch starts magiclink.exe; it is stopped at the end of owner.
+	launchFor := func(t, owner *testing.T, name string, args ...string) *appProc {
+		t.Helper()
+		return h.start(t, owner, name, d, env, "wine", append([]string{exe}, args...)...)
+	}
+	launch := func(t *testing.T, name string, args ...string) *appProc {
+		t.Helper()
+		return launchFor(t, t, name, args...)
+	}
+	// finish waits for a launch that is expected to end by itself.
+	finish := func(t *testing.T, a *appProc, within time.Duration) string {
+		t.Helper()
+		select {
+		case <-a.done:
+		case <-time.After(within):
+			t.Fatalf("%s did not finish within %s; stderr tail:\n%s", a.name, within, tail(a.stderr, 20))
+		}
+		if a.err != nil {
+			t.Fatalf("exit: %v; stdout %q; stderr tail:\n%s", a.err, readFile(t, a.stdout), tail(a.stderr, 20))
+		}
+		return readFile(t, a.stdout)
+	}
+	// quit closes the window with Alt+F4, Windows' WM_CLOSE (Wine turns
+	// SIGTERM into an outright kill, so that is no clean quit), and
+	// requires exit status 0.
+	quit := func(t *testing.T, a *appProc, win string) {
+		t.Helper()
+		h.keys(t, win, "alt+F4")
+		finish(t, a, 20*time.Second)
+	}
+	const alice = "alice@example.com"
+	seen := map[string]bool{}
+	var logFile string
+
+	t.Run("01-help-reaches-the-terminal", func(t *testing.T) {
+		a := launch(t, "help", "--help")
+		out := finish(t, a, time.Minute)
+		// flag prints usage on stderr; the GUI-subsystem exe must still
+		// have one.
+		if help := readFile(t, a.stderr); !strings.Contains(help, "  -demo\n") || !strings.Contains(help, "  -reset\n") {
+			t.Fatalf("--help printed %q on stderr and %q on stdout", help, out)
+		}
+	})
+
+	parent := t
+	var app *appProc
+	var win string
+	t.Run("02-window-and-typed-email", func(t *testing.T) {
+		// Owned by the parent test: it lives on into the next steps.
+		app = launchFor(t, parent, "first")
+		win = h.waitTitle(t, app, demo(titleSignIn), 90*time.Second)
+		app.waitInboxLine(t, demoAddr)
+		h.screenshot(t, win, "windows-01-sign-in")
+		h.typeText(t, win, alice)
+		h.keys(t, win, "Return")
+		h.waitTitle(t, app, demo(titleInbox), waitShort)
+		h.screenshot(t, win, "windows-02-check-inbox")
+	})
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	t.Run("03-link-signs-in", func(t *testing.T) {
+		m := h.waitMail(t, emu, alice, seen, "login", "signup")
+		u, err := url.Parse(m.Link)
+		if err != nil || u.Host != demoAddr {
+			t.Fatalf("link %q does not point at the demo emulator %s", m.Link, demoAddr)
+		}
+		p := h.chromium(t, m.Link)
+		if p.heading != headingSignedIn {
+			t.Fatalf("the browser shows %q, want %q", p.heading, headingSignedIn)
+		}
+		h.waitTitle(t, app, demo(titleSignedIn), waitShort)
+		h.screenshot(t, win, "windows-03-signed-in")
+		if n := len(emu.active(t)); n != 1 {
+			t.Fatalf("%d active sessions at the emulator, want 1", n)
+		}
+	})
+
+	t.Run("04-second-launch-raises-the-first", func(t *testing.T) {
+		out := finish(t, launch(t, "second"), time.Minute)
+		if want := "Magiclink is already running; its window was brought to the front.\n"; out != want {
+			t.Fatalf("second launch printed %q, want %q", out, want)
+		}
+		if n := len(h.windows()); n != 1 {
+			t.Fatalf("%d Magiclink windows, want 1", n)
+		}
+		deadline := time.Now().Add(waitShort)
+		for !strings.Contains(readFile(t, app.stderr), "another launch asked for the window") {
+			if time.Now().After(deadline) {
+				t.Fatalf("the running app was not asked to raise its window over the named pipe; stderr tail:\n%s", tail(app.stderr, 20))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
+	t.Run("05-log-file", func(t *testing.T) {
+		logFile = filepath.Join(w.user, "AppData", "Local", "Magiclink", "logs", "magiclink.log")
+		b, err := os.ReadFile(logFile)
+		if err != nil {
+			t.Fatalf("no log file under %%LOCALAPPDATA%%: %v", err)
+		}
+		if !strings.Contains(string(b), `msg="signed in"`) || !strings.Contains(string(b), "another launch asked for the window") {
+			t.Fatalf("the log file does not record the sign-in:\n%s", lastLines(string(b), 20))
+		}
+	})
+
+	t.Run("06-quit-from-the-keyboard", func(t *testing.T) {
+		quit(t, app, win)
+	})
+
+	t.Run("07-relaunch-restores-from-credential-manager", func(t *testing.T) {
+		a := launch(t, "relaunch")
+		win := h.waitTitle(t, a, demo(titleSignedIn), 90*time.Second)
+		// The demo emulator starts again with the app; its outbox is not
+		// kept, so any mail in it is new.
+		if m := emu.outbox(t, ""); len(m) != 0 {
+			t.Fatalf("%d emails sent on relaunch, want none: the session was not restored", len(m))
+		}
+		if n := len(emu.active(t)); n != 1 {
+			t.Fatalf("%d active sessions after relaunch, want the 1 restored", n)
+		}
+		quit(t, a, win)
+	})
+
+	t.Run("08-deep-link-registered-under-HKCU", func(t *testing.T) {
+		a := launch(t, "deeplink", "--redirect-url", "magiclink://authenticate")
+		win := h.waitTitle(t, a, demo(titleSignedIn), 90*time.Second)
+		deadline := time.Now().Add(waitShort)
+		var cmd string
+		for cmd == "" && time.Now().Before(deadline) {
+			cmd = w.regQuery(t, `HKCU\Software\Classes\magiclink\shell\open\command`)
+		}
+		if !strings.Contains(cmd, "magiclink.exe") || !strings.HasSuffix(cmd, `"%1"`) {
+			t.Fatalf(`HKCU\Software\Classes\magiclink\shell\open\command = %q`, cmd)
+		}
+		quit(t, a, win)
+		out := finish(t, launch(t, "unregister", "--unregister"), time.Minute)
+		if !strings.Contains(out, "no longer opens magiclink:// links") {
+			t.Fatalf("--unregister printed %q", out)
+		}
+		if cmd := w.regQuery(t, `HKCU\Software\Classes\magiclink\shell\open\command`); cmd != "" {
+			t.Fatalf("still registered after --unregister: %q", cmd)
+		}
+	})
+
+	t.Run("09-reset-signs-out", func(t *testing.T) {
+		out := finish(t, launch(t, "reset", "--reset"), time.Minute)
+		if want := "Signed out: the session was ended at Stytch and removed from this computer.\n"; out != want {
+			t.Fatalf("--reset printed %q, want %q", out, want)
+		}
+		a := launch(t, "after-reset")
+		win := h.waitTitle(t, a, demo(titleSignIn), 90*time.Second)
+		if n := len(emu.active(t)); n != 0 {
+			t.Fatalf("%d sessions still active at the emulator after --reset", n)
+		}
+		h.screenshot(t, win, "windows-04-after-reset")
+		quit(t, a, win)
+	})
+
+	t.Run("10-no-secrets-in-logs", func(t *testing.T) {
+		files := append([]string{logFile}, h.logs...)
+		for _, f := range files {
+			b := readFile(t, f)
+			for _, s := range h.secrets {
+				if strings.Contains(b, s) {
+					t.Fatalf("%s contains a sign-in token", f)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Builds the Windows release of magiclink on Linux with mingw-w64:
+#   dist/windows/magiclink.exe                 GUI subsystem (no console window), with
+#                                              the app icon, version information and a
+#                                              manifest (per-monitor DPI awareness)
+#   dist/magiclink-<version>-windows-amd64.zip magiclink.exe and README.txt
+# Called by `make windows`, which passes GO, VERSION, LDFLAGS and WINRES.
+set -eu
+cd "$(dirname "$0")/../.."
+: "${GO:=go}" "${VERSION:?}" "${WINRES:?}" "${LDFLAGS:=}"
+
+out=dist/windows
+zip="dist/magiclink-$VERSION-windows-amd64.zip"
+syso=cmd/magiclink/rsrc_windows_amd64.syso
+# Windows version resources have four numbers.
+winver=$(printf '%s' "$VERSION" | sed -E 's/^([0-9]+(\.[0-9]+){0,3}).*/\1/')
+case "$winver" in
+*.*.*.*) ;;
+*.*.*) winver="$winver.0" ;;
+*.*) winver="$winver.0.0" ;;
+*) winver="$winver.0.0.0" ;;
+esac
+
+mkdir -p "$out"
+trap 'rm -f "$syso"' EXIT INT TERM
+# The resources go in as a .syso next to main.go for this one build; its
+# _windows_amd64 suffix keeps every other build from seeing it.
+$GO run "$WINRES" simply --arch amd64 --out cmd/magiclink/rsrc --icon Icon.png --manifest gui \
+	--product-name Magiclink --file-description "Magiclink — sign in with an emailed link" \
+	--product-version "$winver" --file-version "$winver" --original-filename magiclink.exe \
+	--copyright "The Magiclink authors"
+CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
+	$GO build -ldflags "$LDFLAGS -H=windowsgui" -o "$out/magiclink.exe" ./cmd/magiclink
+
+cp scripts/windows/README.txt "$out/README.txt"
+rm -f "$zip"
+(cd "$out" && zip -q -X "../$(basename "$zip")" magiclink.exe README.txt)
+ls -l "$out/magiclink.exe" "$zip"
