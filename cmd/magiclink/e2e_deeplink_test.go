@@ -48,17 +48,24 @@ func deepLinkFlow(t *testing.T, h *harness) {
 // deep link it sends the browser to.
 func (f *flow) hosted(t *testing.T, link string) string {
 	t.Helper()
+	status, loc := hostedRedirect(t, link)
+	if status != http.StatusFound || !strings.HasPrefix(loc, deepRedirect+"?") {
+		f.fail(t, "hosted redirect answered %d to %q, want 302 to %s?…", status, loc, deepRedirect)
+	}
+	return loc
+}
+
+// hostedRedirect requests an emailed link without following its redirect
+// and returns the status and the Location the browser would be sent to.
+func hostedRedirect(t *testing.T, link string) (int, string) {
+	t.Helper()
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
 	resp, err := c.Get(link)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	loc := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, deepRedirect+"?") {
-		f.fail(t, "hosted redirect answered %d to %q, want 302 to %s?…", resp.StatusCode, loc, deepRedirect)
-	}
-	return loc
+	return resp.StatusCode, resp.Header.Get("Location")
 }
 
 // xdgOpen runs xdg-open on link as the desktop would, in the user's
@@ -174,7 +181,16 @@ func (f *flow) deepLinkHostile(t *testing.T) {
 	before := strings.Count(readFile(t, f.app.stderr), `msg="refused a deep link"`)
 	for name, link := range links {
 		p := f.xdgOpen(t, "xdg-open-"+strings.ReplaceAll(name, " ", "-"), link)
-		f.waitExit0(t, p, "xdg-open of the "+name+" link")
+		select {
+		case <-p.done:
+		case <-time.After(waitShort):
+			f.fail(t, "xdg-open of the %s link still running after %s; its stderr:\n%s", name, waitShort, tail(p.stderr, 20))
+		}
+		// The launch that brought the link says why it was turned down.
+		const want = "magiclink: Magiclink is running, but this is not a sign-in link it can use: "
+		if out := readFile(t, p.stderr); !strings.Contains(out, want) || strings.Contains(out, "handed the sign-in link") {
+			f.fail(t, "xdg-open of the %s link (exit %v) printed %q; want the running app's refusal %q", name, p.err, out, want)
+		}
 	}
 	deadline := time.Now().Add(waitShort)
 	for strings.Count(readFile(t, f.app.stderr), `msg="refused a deep link"`) != before+len(links) {

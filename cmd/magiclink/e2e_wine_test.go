@@ -113,6 +113,33 @@ func (w *winePrefix) run(t *testing.T, timeout time.Duration, name string, args 
 	return string(b), err
 }
 
+// splitCommand splits a registry command line at spaces outside double
+// quotes and drops the quotes.
+func splitCommand(s string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted, started := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			quoted, started = !quoted, true
+		case r == ' ' && !quoted:
+			if started {
+				out = append(out, cur.String())
+				cur.Reset()
+				started = false
+			}
+		default:
+			cur.WriteRune(r)
+			started = true
+		}
+	}
+	if started {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
 // regQuery is `wine reg query key /ve` (the key's default value), or ""
 // when the key does not exist.
 func (w *winePrefix) regQuery(t *testing.T, key string) string {
@@ -132,9 +159,10 @@ func (w *winePrefix) regQuery(t *testing.T, key string) string {
 // TestWindowsUnderWine is the Windows smoke test: the window appears, an
 // email typed into it sends a link, the link signs in, the session is in
 // Credential Manager (a relaunch restores it without a new email), a
-// second launch raises the first window over the named pipe, magiclink://
-// is registered under HKCU, the log file is written without secrets, and
-// --reset signs out.
+// second launch raises the first window over the named pipe, the log file
+// is written, --reset signs out, magiclink:// is registered under HKCU and
+// a deep link run through that registration signs in, and no log has a
+// token.
 func TestWindowsUnderWine(t *testing.T) {
 	exe := os.Getenv("MAGICLINK_WINDOWS_EXE")
 	if exe == "" {
@@ -281,28 +309,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		quit(t, a, win)
 	})
 
-	t.Run("08-deep-link-registered-under-HKCU", func(t *testing.T) {
-		a := launch(t, "deeplink", "--redirect-url", "magiclink://authenticate")
-		win := h.waitTitle(t, a, demo(titleSignedIn), 90*time.Second)
-		deadline := time.Now().Add(waitShort)
-		var cmd string
-		for cmd == "" && time.Now().Before(deadline) {
-			cmd = w.regQuery(t, `HKCU\Software\Classes\magiclink\shell\open\command`)
-		}
-		if !strings.Contains(cmd, "magiclink.exe") || !strings.HasSuffix(cmd, `"%1"`) {
-			t.Fatalf(`HKCU\Software\Classes\magiclink\shell\open\command = %q`, cmd)
-		}
-		quit(t, a, win)
-		out := finish(t, launch(t, "unregister", "--unregister"), time.Minute)
-		if !strings.Contains(out, "no longer opens magiclink:// links") {
-			t.Fatalf("--unregister printed %q", out)
-		}
-		if cmd := w.regQuery(t, `HKCU\Software\Classes\magiclink\shell\open\command`); cmd != "" {
-			t.Fatalf("still registered after --unregister: %q", cmd)
-		}
-	})
-
-	t.Run("09-reset-signs-out", func(t *testing.T) {
+	t.Run("08-reset-signs-out", func(t *testing.T) {
 		out := finish(t, launch(t, "reset", "--reset"), time.Minute)
 		if want := "Signed out: the session was ended at Stytch and removed from this computer.\n"; out != want {
 			t.Fatalf("--reset printed %q, want %q", out, want)
@@ -312,8 +319,55 @@ func TestWindowsUnderWine(t *testing.T) {
 		if n := len(emu.active(t)); n != 0 {
 			t.Fatalf("%d sessions still active at the emulator after --reset", n)
 		}
-		h.screenshot(t, win, "windows-04-after-reset")
 		quit(t, a, win)
+	})
+
+	// Wine does not merge HKCU\Software\Classes into HKEY_CLASSES_ROOT,
+	// so its ShellExecute cannot find the handler; the test runs the
+	// registered command line itself, as Windows would for a clicked link.
+	t.Run("09-magiclink-deep-link-through-HKCU", func(t *testing.T) {
+		const key = `HKCU\Software\Classes\magiclink\shell\open\command`
+		a := launch(t, "deeplink", "--redirect-url", "magiclink://authenticate")
+		win := h.waitTitle(t, a, demo(titleSignIn), 90*time.Second)
+		deadline := time.Now().Add(waitShort)
+		var command string
+		for command == "" && time.Now().Before(deadline) {
+			command = w.regQuery(t, key)
+		}
+		args := splitCommand(command)
+		if len(args) != 4 || !strings.HasSuffix(args[0], `\magiclink.exe`) || args[1] != "--redirect-url" ||
+			args[2] != "magiclink://authenticate" || args[3] != "%1" {
+			t.Fatalf("%s = %q, want \"…\\magiclink.exe\" --redirect-url magiclink://authenticate \"%%1\"", key, command)
+		}
+		h.typeText(t, win, alice)
+		h.keys(t, win, "Return")
+		h.waitTitle(t, a, demo(titleInbox), waitShort)
+		m := h.waitMail(t, emu, alice, seen, "login", "signup")
+		status, deep := hostedRedirect(t, m.Link)
+		if status != 302 || !strings.HasPrefix(deep, "magiclink://authenticate?") {
+			t.Fatalf("the hosted redirect answered %d to %q, want 302 to magiclink://authenticate?…", status, deep)
+		}
+		if u, err := url.Parse(deep); err == nil {
+			h.secrets = append(h.secrets, u.Query().Get("token"))
+		}
+		// The command line Windows would run for the clicked link: the
+		// registered program, its arguments, the link for %1.
+		opened := h.start(t, t, "deeplink-handler", d, env, "wine", args[0], args[1], args[2], deep)
+		out := finish(t, opened, time.Minute)
+		if want := "Magiclink is already running; it was handed the sign-in link and its window brought to the front.\n"; out != want {
+			t.Fatalf("the link's launch printed %q, want %q", out, want)
+		}
+		h.waitTitle(t, a, demo(titleSignedIn), waitShort)
+		h.screenshot(t, win, "windows-04-signed-in-by-deep-link")
+		quit(t, a, win)
+
+		out = finish(t, launch(t, "unregister", "--unregister"), time.Minute)
+		if !strings.Contains(out, "no longer opens magiclink:// links") {
+			t.Fatalf("--unregister printed %q", out)
+		}
+		if command := w.regQuery(t, key); command != "" {
+			t.Fatalf("still registered after --unregister: %q", command)
+		}
 	})
 
 	t.Run("10-no-secrets-in-logs", func(t *testing.T) {
