@@ -11,7 +11,7 @@ set -eu
 
 run_pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev wayland-protocols"
 windows_pkgs="gcc-mingw-w64-x86-64 zip"
-test_pkgs="$windows_pkgs wine wine64 xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools chromium xdotool x11-utils x11-apps imagemagick nodejs npm debootstrap appstream desktop-file-utils binutils file rpm"
+test_pkgs="$windows_pkgs wine wine64 fonts-wine xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools chromium xdotool x11-utils x11-apps imagemagick nodejs npm debootstrap appstream desktop-file-utils binutils file rpm"
 
 case "${1:-run}" in
 run) want="$run_pkgs" ;;

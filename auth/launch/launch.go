@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/magiclink/magiclink/auth"
@@ -40,6 +41,8 @@ type Defaults struct {
 	// (make build PUBLIC_TOKEN=…), so a user who downloads the app
 	// configures nothing.
 	PublicToken string
+	// GOOS is the system the settings are for; runtime.GOOS when empty.
+	GOOS string
 }
 
 // Settings is the parsed command line and environment.
@@ -313,6 +316,17 @@ func ParseWith(name string, args []string, getenv func(string) string, stderr io
 	}
 	if err := s.Config.WithDefaults().Validate(); err != nil {
 		return s, &UsageError{Err: renameSetting(err, source)}
+	}
+	goos := def.GOOS
+	if goos == "" {
+		goos = runtime.GOOS
+	}
+	if goos == "darwin" && (s.Config.DeepLink() || s.OpenURL != "") {
+		// Launch Services hands a clicked link to a running app as an
+		// Apple event (kAEGetURL), which neither GLFW nor Fyne passes on
+		// (fyne-io/fyne#5812): the link would never arrive.
+		return s, &UsageError{Err: fmt.Errorf("%s:// links don't work on macOS yet: the app cannot receive the link macOS opens it with. "+
+			"Use a loopback redirect URL such as %s (the default) and register that in Stytch", auth.DeepLinkScheme, auth.DefaultRedirectURL)}
 	}
 	return s, nil
 }

@@ -515,3 +515,27 @@ func TestLegacyAccountOnlyWhenTheIssuerIsKnown(t *testing.T) {
 		}
 	}
 }
+
+// On macOS a magiclink:// link could never reach the app, so deep-link
+// mode is refused there with the way out; elsewhere it is accepted.
+func TestDeepLinkModeRefusedOnMacOS(t *testing.T) {
+	noFile := emptyEnvFile(t)
+	for _, args := range [][]string{
+		{"--env-file", noFile, "--redirect-url", "magiclink://authenticate"},
+		{"--env-file", noFile, "magiclink://authenticate?stytch_token_type=magic_links&token=x"},
+	} {
+		_, err := ParseWith("magiclink", args, func(string) string { return "" }, io.Discard, Defaults{GOOS: "darwin"})
+		if err == nil || !strings.Contains(err.Error(), "don't work on macOS yet") || !strings.Contains(err.Error(), "http://localhost:3000/authenticate") {
+			t.Errorf("%q on macOS: %v", args, err)
+		}
+		for _, goos := range []string{"linux", "windows"} {
+			if _, err := ParseWith("magiclink", args, func(string) string { return "" }, io.Discard, Defaults{GOOS: goos}); err != nil {
+				t.Errorf("%q on %s: %v", args, goos, err)
+			}
+		}
+	}
+	// The loopback default stays fine on macOS.
+	if _, err := ParseWith("magiclink", []string{"--env-file", noFile}, func(string) string { return "" }, io.Discard, Defaults{GOOS: "darwin"}); err != nil {
+		t.Errorf("loopback on macOS: %v", err)
+	}
+}
