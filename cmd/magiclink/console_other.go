@@ -2,6 +2,9 @@
 
 package main
 
-// attachConsole does nothing outside Windows: a program started from a
-// terminal already writes to it.
-func attachConsole() {}
+// attachConsole does nothing outside Windows, where a program's output
+// goes wherever its parent sent it; it reports true.
+func attachConsole() bool { return true }
+
+// showStartError is never needed outside Windows: output is never lost.
+func showStartError(string) {}

@@ -8,7 +8,8 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// attachConsole gives a GUI-subsystem program a terminal to write to.
+// attachConsole gives a GUI-subsystem program a terminal to write to, and
+// reports whether its output reaches anyone (a console, a file or a pipe).
 // Windows starts such a program with no standard output at all, so
 // without this `magiclink --help` and the demo inbox line would vanish
 // when it is run from cmd.exe or PowerShell. Output its parent already
@@ -16,24 +17,24 @@ import (
 // program attaches to its parent's console, when it has one, and writes
 // there. Started from Explorer there is no console, and the log file is
 // where its output goes.
-func attachConsole() {
+func attachConsole() bool {
 	if usable(windows.STD_OUTPUT_HANDLE) && usable(windows.STD_ERROR_HANDLE) {
-		return
+		return true
 	}
 	kernel32 := windows.NewLazySystemDLL("kernel32.dll")
 	attach := kernel32.NewProc("AttachConsole")
 	if attach.Find() != nil {
-		return
+		return false
 	}
 	const attachParentProcess = ^uintptr(0) // ATTACH_PARENT_PROCESS, (DWORD)-1
 	if r, _, _ := attach.Call(attachParentProcess); r == 0 {
-		return // no parent console: started from Explorer or a shortcut
+		return false // no parent console: started from Explorer or a shortcut
 	}
 	name, _ := windows.UTF16PtrFromString("CONOUT$")
 	h, err := windows.CreateFile(name, windows.GENERIC_READ|windows.GENERIC_WRITE,
 		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE, nil, windows.OPEN_EXISTING, 0, 0)
 	if err != nil {
-		return
+		return false
 	}
 	if !usable(windows.STD_OUTPUT_HANDLE) {
 		_ = windows.SetStdHandle(windows.STD_OUTPUT_HANDLE, h)
@@ -43,6 +44,15 @@ func attachConsole() {
 		_ = windows.SetStdHandle(windows.STD_ERROR_HANDLE, h)
 		os.Stderr = os.NewFile(uintptr(h), "CONOUT$")
 	}
+	return true
+}
+
+// showStartError puts msg in a message box: started from Explorer, a
+// program that cannot start has no other way to say why.
+func showStartError(msg string) {
+	text, _ := windows.UTF16PtrFromString(msg)
+	title, _ := windows.UTF16PtrFromString(startErrorTitle)
+	_, _ = windows.MessageBox(0, text, title, windows.MB_OK|windows.MB_ICONERROR|windows.MB_SETFOREGROUND)
 }
 
 // usable reports whether the standard handle std leads somewhere: a

@@ -289,6 +289,10 @@ func TestWindowsUnderWine(t *testing.T) {
 		if !strings.Contains(string(b), `msg="signed in"`) || !strings.Contains(string(b), "another launch asked for the window") {
 			t.Fatalf("the log file does not record the sign-in:\n%s", lastLines(string(b), 20))
 		}
+		state := filepath.Join(w.user, "AppData", "Roaming", "fyne", "io.github.magiclink.magiclink", "demo-stytch-state.json")
+		if _, err := os.Stat(state); err != nil {
+			t.Fatalf("the demo state is not under %%APPDATA%%: %v", err)
+		}
 	})
 
 	t.Run("06-quit-from-the-keyboard", func(t *testing.T) {
@@ -370,9 +374,39 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
+	// Started from Explorer a GUI program has no standard output or
+	// error at all (start /unix does the same: ShellExecute, no handles
+	// passed on); an error before the window opens is then shown in a
+	// message box.
+	t.Run("10-start-error-in-a-message-box", func(t *testing.T) {
+		missing := `C:\no-such-folder\magiclink.env`
+		a := h.start(t, t, "start-error", d, env, "wine", "start", "/wait", "/unix", exe, "--env-file", missing)
+		deadline := time.Now().Add(90 * time.Second)
+		var box string
+		for box == "" {
+			out, _ := h.xdotool("search", "--onlyvisible", "--name", "^"+startErrorTitle+"$")
+			if f := strings.Fields(out); len(f) > 0 {
+				box = f[0]
+			} else if a.exited() || time.Now().After(deadline) {
+				t.Fatalf("no %q message box (exited %v: %v)", startErrorTitle, a.exited(), a.err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		h.screenshot(t, box, "windows-05-start-error")
+		h.keys(t, box, "Return")
+		select {
+		case <-a.done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the program did not end after its message box was closed")
+		}
+		if ee, ok := a.err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+			t.Fatalf("exit %v, want status 2 (a usage error)", a.err)
+		}
+	})
+
 	// Last: Wine's virtual desktop draws the window frame as Windows
 	// does, for a picture of the app as Windows users see it.
-	t.Run("10-screenshot-in-a-windows-frame", func(t *testing.T) {
+	t.Run("11-screenshot-in-a-windows-frame", func(t *testing.T) {
 		a := h.start(t, t, "wine-desktop", d, env, "wine", "explorer", "/desktop=magiclink-e2e,560x720", exe)
 		deadline := time.Now().Add(90 * time.Second)
 		var desk string
@@ -390,10 +424,10 @@ func TestWindowsUnderWine(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
-		h.screenshot(t, desk, "windows-05-in-a-windows-frame")
+		h.screenshot(t, desk, "windows-06-in-a-windows-frame")
 	})
 
-	t.Run("11-no-secrets-in-logs", func(t *testing.T) {
+	t.Run("12-no-secrets-in-logs", func(t *testing.T) {
 		files := append([]string{logFile}, h.logs...)
 		for _, f := range files {
 			b := readFile(t, f)

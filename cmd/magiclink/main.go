@@ -35,8 +35,14 @@ var version = "1.0.0"
 var publicToken = ""
 
 func main() {
-	attachConsole()
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	heard := attachConsole()
+	errs := &startErrors{}
+	code := run(os.Args[1:], os.Stdout, io.MultiWriter(errs, os.Stderr))
+	if code != 0 && !heard {
+		// Nobody saw the error: a Windows program started from Explorer.
+		showStartError(errs.String())
+	}
+	os.Exit(code)
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
