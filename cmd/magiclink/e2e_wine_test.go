@@ -9,7 +9,11 @@ package main
 // exe and runs this with MAGICLINK_WINDOWS_EXE set.
 
 import (
+	"bytes"
 	"context"
+	"debug/pe"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -29,6 +33,9 @@ type winePrefix struct {
 	logs string   // where the output of Wine's own programs goes
 	env  []string // the environment of every Wine program the test starts
 	user string   // the Windows user's profile folder, on the Linux side
+	// browserLog gets a line for each URL the app opens in the browser;
+	// browserLog+".html" is the last page Chromium loaded.
+	browserLog string
 }
 
 // newWinePrefix makes a fresh Wine prefix under the test's temporary
@@ -79,6 +86,22 @@ func newWinePrefix(t *testing.T, h *harness) *winePrefix {
 		}
 		t.Log("this Wine has no bcryptprimitives.dll; installed the test's own ProcessPrng")
 	}
+	// pkg/browser opens links with rundll32 url.dll,FileProtocolHandler,
+	// which under Wine ends in winebrowser and the programs it lists: a
+	// script that records the URL and loads it in headless Chromium.
+	w.browserLog = filepath.Join(base, "browser.log")
+	script := filepath.Join(base, "browser.sh")
+	body := "#!/bin/sh\n" +
+		"printf '%s\\n' \"$1\" >> " + w.browserLog + "\n" +
+		"exec chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking " +
+		"--disable-component-update --disable-sync --user-data-dir=" + filepath.Join(base, "chromium") +
+		" --dump-dom \"$1\" > " + w.browserLog + ".html 2>/dev/null\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := w.run(t, time.Minute, "wine", "reg", "add", `HKCU\Software\Wine\WineBrowser`, "/v", "Browsers", "/d", script, "/f"); err != nil {
+		t.Fatalf("setting Wine's browser: %v\n%s", err, out)
+	}
 	users, _ := filepath.Glob(filepath.Join(w.dir, "drive_c", "users", "*", "AppData"))
 	for _, u := range users {
 		if filepath.Base(filepath.Dir(u)) != "Public" {
@@ -111,6 +134,58 @@ func (w *winePrefix) run(t *testing.T, timeout time.Duration, name string, args 
 	err = cmd.Run()
 	b, _ := os.ReadFile(f.Name())
 	return string(b), err
+}
+
+// checkWindowsExe checks that exe is a 64-bit GUI-subsystem program (no
+// console window) whose resources hold an icon, version information
+// naming Magiclink, and a manifest.
+func checkWindowsExe(exe string) error {
+	f, err := pe.Open(exe)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	oh, ok := f.OptionalHeader.(*pe.OptionalHeader64)
+	if !ok {
+		return errors.New("not a 64-bit program")
+	}
+	if oh.Subsystem != pe.IMAGE_SUBSYSTEM_WINDOWS_GUI {
+		return fmt.Errorf("subsystem %d, want %d (Windows GUI: no console window)", oh.Subsystem, pe.IMAGE_SUBSYSTEM_WINDOWS_GUI)
+	}
+	rsrc := f.Section(".rsrc")
+	if rsrc == nil {
+		return errors.New("no resources (.rsrc)")
+	}
+	data, err := rsrc.Data()
+	if err != nil || len(data) < 16 {
+		return fmt.Errorf("resources unreadable: %v", err)
+	}
+	// The root resource directory: a 16-byte header whose last two
+	// 16-bit fields count named and numbered entries of 8 bytes each.
+	named := int(binary.LittleEndian.Uint16(data[12:]))
+	ids := int(binary.LittleEndian.Uint16(data[14:]))
+	types := map[uint32]bool{}
+	for i := named; i < named+ids && 16+8*i+8 <= len(data); i++ {
+		types[binary.LittleEndian.Uint32(data[16+8*i:])] = true
+	}
+	for id, what := range map[uint32]string{3: "icon", 14: "icon group", 16: "version information", 24: "manifest"} {
+		if !types[id] {
+			return fmt.Errorf("no %s resource (type %d) among %v", what, id, types)
+		}
+	}
+	utf16 := func(s string) []byte {
+		var b []byte
+		for _, r := range s {
+			b = append(b, byte(r), 0)
+		}
+		return b
+	}
+	for _, s := range []string{"ProductName", "Magiclink", "FileVersion", "magiclink.exe"} {
+		if !bytes.Contains(data, utf16(s)) {
+			return fmt.Errorf("the version information lacks %q", s)
+		}
+	}
+	return nil
 }
 
 // splitCommand splits a registry command line at spaces outside double
@@ -218,6 +293,12 @@ func TestWindowsUnderWine(t *testing.T) {
 	seen := map[string]bool{}
 	var logFile string
 
+	t.Run("00-a-gui-program-with-icon-version-and-manifest", func(t *testing.T) {
+		if err := checkWindowsExe(exe); err != nil {
+			t.Fatalf("%s: %v", exe, err)
+		}
+	})
+
 	t.Run("01-help-reaches-the-terminal", func(t *testing.T) {
 		a := launch(t, "help", "--help")
 		out := finish(t, a, time.Minute)
@@ -246,7 +327,23 @@ func TestWindowsUnderWine(t *testing.T) {
 		t.FailNow()
 	}
 
-	t.Run("03-link-signs-in", func(t *testing.T) {
+	t.Run("03-open-demo-inbox-in-the-browser", func(t *testing.T) {
+		// The focused button on this screen is Open demo inbox.
+		h.keys(t, win, "Return")
+		deadline := time.Now().Add(60 * time.Second)
+		want := "http://" + demoAddr + "/dev/inbox"
+		for {
+			html := readFile(t, w.browserLog+".html")
+			if readFile(t, w.browserLog) == want+"\n" && strings.Contains(html, alice) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the browser was asked for %q (want %q) and showed %d bytes", readFile(t, w.browserLog), want, len(html))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
+	t.Run("04-link-signs-in", func(t *testing.T) {
 		m := h.waitMail(t, emu, alice, seen, "login", "signup")
 		u, err := url.Parse(m.Link)
 		if err != nil || u.Host != demoAddr {
@@ -263,7 +360,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("04-second-launch-raises-the-first", func(t *testing.T) {
+	t.Run("05-second-launch-raises-the-first", func(t *testing.T) {
 		out := finish(t, launch(t, "second"), time.Minute)
 		if want := "Magiclink is already running; its window was brought to the front.\n"; out != want {
 			t.Fatalf("second launch printed %q, want %q", out, want)
@@ -280,7 +377,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("05-log-file", func(t *testing.T) {
+	t.Run("06-log-file", func(t *testing.T) {
 		logFile = filepath.Join(w.user, "AppData", "Local", "Magiclink", "logs", "magiclink.log")
 		b, err := os.ReadFile(logFile)
 		if err != nil {
@@ -295,11 +392,11 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("06-quit-from-the-keyboard", func(t *testing.T) {
+	t.Run("07-quit-from-the-keyboard", func(t *testing.T) {
 		quit(t, app, win)
 	})
 
-	t.Run("07-relaunch-restores-from-credential-manager", func(t *testing.T) {
+	t.Run("08-relaunch-restores-from-credential-manager", func(t *testing.T) {
 		a := launch(t, "relaunch")
 		win := h.waitTitle(t, a, demo(titleSignedIn), 90*time.Second)
 		// The demo emulator starts again with the app; its outbox is not
@@ -313,7 +410,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		quit(t, a, win)
 	})
 
-	t.Run("08-reset-signs-out", func(t *testing.T) {
+	t.Run("09-reset-signs-out", func(t *testing.T) {
 		out := finish(t, launch(t, "reset", "--reset"), time.Minute)
 		if want := "Signed out: the session was ended at Stytch and removed from this computer.\n"; out != want {
 			t.Fatalf("--reset printed %q, want %q", out, want)
@@ -329,7 +426,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	// Wine does not merge HKCU\Software\Classes into HKEY_CLASSES_ROOT,
 	// so its ShellExecute cannot find the handler; the test runs the
 	// registered command line itself, as Windows would for a clicked link.
-	t.Run("09-magiclink-deep-link-through-HKCU", func(t *testing.T) {
+	t.Run("10-magiclink-deep-link-through-HKCU", func(t *testing.T) {
 		const key = `HKCU\Software\Classes\magiclink\shell\open\command`
 		a := launch(t, "deeplink", "--redirect-url", "magiclink://authenticate")
 		win := h.waitTitle(t, a, demo(titleSignIn), 90*time.Second)
@@ -378,7 +475,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	// error at all (start /unix does the same: ShellExecute, no handles
 	// passed on); an error before the window opens is then shown in a
 	// message box.
-	t.Run("10-start-error-in-a-message-box", func(t *testing.T) {
+	t.Run("11-start-error-in-a-message-box", func(t *testing.T) {
 		missing := `C:\no-such-folder\magiclink.env`
 		a := h.start(t, t, "start-error", d, env, "wine", "start", "/wait", "/unix", exe, "--env-file", missing)
 		deadline := time.Now().Add(90 * time.Second)
@@ -406,7 +503,7 @@ func TestWindowsUnderWine(t *testing.T) {
 
 	// Last: Wine's virtual desktop draws the window frame as Windows
 	// does, for a picture of the app as Windows users see it.
-	t.Run("11-screenshot-in-a-windows-frame", func(t *testing.T) {
+	t.Run("12-screenshot-in-a-windows-frame", func(t *testing.T) {
 		a := h.start(t, t, "wine-desktop", d, env, "wine", "explorer", "/desktop=magiclink-e2e,560x720", exe)
 		deadline := time.Now().Add(90 * time.Second)
 		var desk string
@@ -427,7 +524,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		h.screenshot(t, desk, "windows-06-in-a-windows-frame")
 	})
 
-	t.Run("12-no-secrets-in-logs", func(t *testing.T) {
+	t.Run("13-no-secrets-in-logs", func(t *testing.T) {
 		files := append([]string{logFile}, h.logs...)
 		for _, f := range files {
 			b := readFile(t, f)
