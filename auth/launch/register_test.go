@@ -38,7 +38,7 @@ func TestRegisterAndUnregisterHandler(t *testing.T) {
 	t.Setenv("XDG_CURRENT_DESKTOP", "")
 	t.Setenv("DE", "generic")
 
-	changed, err := RegisterHandler("magiclink://authenticate")
+	changed, err := RegisterHandler("magiclink://authenticate", "")
 	if err != nil || !changed {
 		t.Fatalf("RegisterHandler = %v, %v", changed, err)
 	}
@@ -56,7 +56,7 @@ func TestRegisterAndUnregisterHandler(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(out)) != HandlerDesktopFile {
 		t.Fatalf("xdg-mime query default = %q, %v", out, err)
 	}
-	if changed, err := RegisterHandler("magiclink://authenticate"); err != nil || changed {
+	if changed, err := RegisterHandler("magiclink://authenticate", ""); err != nil || changed {
 		t.Errorf("registering again = %v, %v; want no change", changed, err)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/windows/registry"
@@ -17,14 +18,16 @@ const schemeKey = `Software\Classes\` + auth.DeepLinkScheme
 
 // RegisterHandler makes this executable the user's handler of magiclink://
 // links: HKCU\Software\Classes\magiclink with "URL Protocol" and
-// shell\open\command = "<exe>" --redirect-url <redirect> "%1".
-func RegisterHandler(redirect string) (bool, error) {
+// shell\open\command = "<exe>" --redirect-url <redirect> [--env-file "<path>"] "%1".
+// Windows starts a link's program in a folder of its choosing, so the
+// settings file this run read (envFile, or .env in the current folder,
+// when it exists) is named by its full path.
+func RegisterHandler(redirect, envFile string) (bool, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return false, fmt.Errorf("could not find this program's path to register it for %s:// links: %w", auth.DeepLinkScheme, err)
 	}
-	args := handlerArgs(redirect)
-	cmd := `"` + exe + `" ` + strings.Join(args, " ") + ` "%1"`
+	cmd := handlerCommand(exe, redirect, envFile)
 	k, _, err := registry.CreateKey(registry.CURRENT_USER, schemeKey+`\shell\open\command`, registry.SET_VALUE|registry.QUERY_VALUE)
 	if err != nil {
 		return false, fmt.Errorf(`could not create HKCU\%s: %w`, schemeKey, err)
@@ -60,4 +63,18 @@ func UnregisterHandler() (bool, error) {
 		}
 	}
 	return found, nil
+}
+
+// handlerCommand is the registered command line.
+func handlerCommand(exe, redirect, envFile string) string {
+	cmd := `"` + exe + `" ` + strings.Join(handlerArgs(redirect), " ")
+	if envFile == "" {
+		envFile = ".env"
+	}
+	if abs, err := filepath.Abs(envFile); err == nil {
+		if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+			cmd += ` --env-file "` + abs + `"`
+		}
+	}
+	return cmd + ` "%1"`
 }

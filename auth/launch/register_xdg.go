@@ -40,7 +40,9 @@ func configHome() (string, error) {
 // links: a user-level .desktop file in $XDG_DATA_HOME/applications
 // declaring the scheme, made the default with xdg-mime. It reports
 // whether anything changed (an identical registration is left alone).
-func RegisterHandler(redirect string) (bool, error) {
+// The entry starts the program in the current directory, so the envFile
+// this run read (relative or not) is the one the link's launch reads.
+func RegisterHandler(redirect, _ string) (bool, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return false, fmt.Errorf("could not find this program's path to register it for %s links: %w", SchemeMIME, err)

@@ -119,10 +119,17 @@ func newWinePrefix(t *testing.T, h *harness) *winePrefix {
 // returns its combined output.
 func (w *winePrefix) run(t *testing.T, timeout time.Duration, name string, args ...string) (string, error) {
 	t.Helper()
+	return w.runIn(t, "", nil, timeout, name, args...)
+}
+
+// runIn is run in the directory dir with extra environment variables.
+func (w *winePrefix) runIn(t *testing.T, dir string, extra []string, timeout time.Duration, name string, args ...string) (string, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = w.env
+	cmd.Dir = dir
+	cmd.Env = append(append([]string(nil), w.env...), extra...)
 	// A file, not a pipe: wineboot leaves wineserver running with the
 	// output handles it inherited.
 	f, err := os.CreateTemp(w.logs, name+"-*.log")
@@ -299,7 +306,44 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("01-help-reaches-the-terminal", func(t *testing.T) {
+	// The Windows code paths below the window, by their own tests built
+	// for Windows: the named mutex and pipe, Credential Manager, the HKCU
+	// registration. (Not every package's tests: Wine 8 cannot delete a
+	// file the way Go 1.27's os.Remove asks, so t.TempDir's clean-up
+	// fails under it.)
+	t.Run("01-unit-tests-built-for-windows", func(t *testing.T) {
+		bin := t.TempDir()
+		for _, u := range []struct {
+			pkg, run string
+			want     []string
+		}{
+			{"auth/instance", ".", []string{"TestSecondAcquireFindsTheFirstAndRaisesIt", "TestJoinAnOwnerThatDoesNotAnswer",
+				"TestRejectedRequestReachesTheSender", "TestKilledOwnerIsReplaced"}},
+			{"auth", "^TestRealKeyring$", []string{"TestRealKeyring"}},
+			{"auth/launch", "^TestRegisterHandlerWritesHKCU$", []string{"TestRegisterHandlerWritesHKCU"}},
+		} {
+			testExe := filepath.Join(bin, strings.ReplaceAll(u.pkg, "/", "_")+".test.exe")
+			build := exec.Command("go", "test", "-c", "-o", testExe, "./"+u.pkg)
+			build.Dir = h.root
+			build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+			if out, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("building the %s tests for Windows: %v\n%s", u.pkg, err, out)
+			}
+			out, err := w.runIn(t, filepath.Join(h.root, u.pkg),
+				[]string{"MAGICLINK_REAL_KEYRING=1", "MAGICLINK_WINDOWS_REGISTRY_TEST=1"},
+				3*time.Minute, "wine", testExe, "-test.v", "-test.count=1", "-test.run", u.run)
+			if err != nil {
+				t.Fatalf("the %s tests failed under Wine: %v\n%s", u.pkg, err, lastLines(out, 40))
+			}
+			for _, name := range u.want {
+				if !strings.Contains(out, "--- PASS: "+name+" ") {
+					t.Errorf("%s: %s did not pass (skipped or missing):\n%s", u.pkg, name, lastLines(out, 40))
+				}
+			}
+		}
+	})
+
+	t.Run("02-help-reaches-the-terminal", func(t *testing.T) {
 		a := launch(t, "help", "--help")
 		out := finish(t, a, time.Minute)
 		// flag prints usage on stderr; the GUI-subsystem exe must still
@@ -312,7 +356,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	parent := t
 	var app *appProc
 	var win string
-	t.Run("02-window-and-typed-email", func(t *testing.T) {
+	t.Run("03-window-and-typed-email", func(t *testing.T) {
 		// Owned by the parent test: it lives on into the next steps.
 		app = launchFor(t, parent, "first")
 		win = h.waitTitle(t, app, demo(titleSignIn), 90*time.Second)
@@ -327,7 +371,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		t.FailNow()
 	}
 
-	t.Run("03-open-demo-inbox-in-the-browser", func(t *testing.T) {
+	t.Run("04-open-demo-inbox-in-the-browser", func(t *testing.T) {
 		// The focused button on this screen is Open demo inbox.
 		h.keys(t, win, "Return")
 		deadline := time.Now().Add(60 * time.Second)
@@ -343,7 +387,7 @@ func TestWindowsUnderWine(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	})
-	t.Run("04-link-signs-in", func(t *testing.T) {
+	t.Run("05-link-signs-in", func(t *testing.T) {
 		m := h.waitMail(t, emu, alice, seen, "login", "signup")
 		u, err := url.Parse(m.Link)
 		if err != nil || u.Host != demoAddr {
@@ -360,7 +404,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("05-second-launch-raises-the-first", func(t *testing.T) {
+	t.Run("06-second-launch-raises-the-first", func(t *testing.T) {
 		out := finish(t, launch(t, "second"), time.Minute)
 		if want := "Magiclink is already running; its window was brought to the front.\n"; out != want {
 			t.Fatalf("second launch printed %q, want %q", out, want)
@@ -377,7 +421,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("06-log-file", func(t *testing.T) {
+	t.Run("07-log-file", func(t *testing.T) {
 		logFile = filepath.Join(w.user, "AppData", "Local", "Magiclink", "logs", "magiclink.log")
 		b, err := os.ReadFile(logFile)
 		if err != nil {
@@ -392,11 +436,11 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("07-quit-from-the-keyboard", func(t *testing.T) {
+	t.Run("08-quit-from-the-keyboard", func(t *testing.T) {
 		quit(t, app, win)
 	})
 
-	t.Run("08-relaunch-restores-from-credential-manager", func(t *testing.T) {
+	t.Run("09-relaunch-restores-from-credential-manager", func(t *testing.T) {
 		a := launch(t, "relaunch")
 		win := h.waitTitle(t, a, demo(titleSignedIn), 90*time.Second)
 		// The demo emulator starts again with the app; its outbox is not
@@ -410,7 +454,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		quit(t, a, win)
 	})
 
-	t.Run("09-reset-signs-out", func(t *testing.T) {
+	t.Run("10-reset-signs-out", func(t *testing.T) {
 		out := finish(t, launch(t, "reset", "--reset"), time.Minute)
 		if want := "Signed out: the session was ended at Stytch and removed from this computer.\n"; out != want {
 			t.Fatalf("--reset printed %q, want %q", out, want)
@@ -426,7 +470,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	// Wine does not merge HKCU\Software\Classes into HKEY_CLASSES_ROOT,
 	// so its ShellExecute cannot find the handler; the test runs the
 	// registered command line itself, as Windows would for a clicked link.
-	t.Run("10-magiclink-deep-link-through-HKCU", func(t *testing.T) {
+	t.Run("11-magiclink-deep-link-through-HKCU", func(t *testing.T) {
 		const key = `HKCU\Software\Classes\magiclink\shell\open\command`
 		a := launch(t, "deeplink", "--redirect-url", "magiclink://authenticate")
 		win := h.waitTitle(t, a, demo(titleSignIn), 90*time.Second)
@@ -475,7 +519,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	// error at all (start /unix does the same: ShellExecute, no handles
 	// passed on); an error before the window opens is then shown in a
 	// message box.
-	t.Run("11-start-error-in-a-message-box", func(t *testing.T) {
+	t.Run("12-start-error-in-a-message-box", func(t *testing.T) {
 		missing := `C:\no-such-folder\magiclink.env`
 		a := h.start(t, t, "start-error", d, env, "wine", "start", "/wait", "/unix", exe, "--env-file", missing)
 		deadline := time.Now().Add(90 * time.Second)
@@ -503,7 +547,7 @@ func TestWindowsUnderWine(t *testing.T) {
 
 	// Last: Wine's virtual desktop draws the window frame as Windows
 	// does, for a picture of the app as Windows users see it.
-	t.Run("12-screenshot-in-a-windows-frame", func(t *testing.T) {
+	t.Run("13-screenshot-in-a-windows-frame", func(t *testing.T) {
 		a := h.start(t, t, "wine-desktop", d, env, "wine", "explorer", "/desktop=magiclink-e2e,560x720", exe)
 		deadline := time.Now().Add(90 * time.Second)
 		var desk string
@@ -524,7 +568,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		h.screenshot(t, desk, "windows-06-in-a-windows-frame")
 	})
 
-	t.Run("13-no-secrets-in-logs", func(t *testing.T) {
+	t.Run("14-no-secrets-in-logs", func(t *testing.T) {
 		files := append([]string{logFile}, h.logs...)
 		for _, f := range files {
 			b := readFile(t, f)

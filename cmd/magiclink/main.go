@@ -229,7 +229,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// The operating system must know to hand magiclink:// links to
 		// this program (undone by --unregister).
 		go func(redirect string) {
-			if changed, err := launch.RegisterHandler(redirect); err != nil {
+			if changed, err := launch.RegisterHandler(redirect, s.EnvFile); err != nil {
 				log.Warn("could not register as the handler of magiclink:// links", "err", err)
 			} else if changed {
 				log.Info("registered as this user's handler of magiclink:// links", "mime", launch.SchemeMIME)
