@@ -7,4 +7,4 @@ package main
 func attachConsole() bool { return true }
 
 // showStartError is never needed outside Windows: output is never lost.
-func showStartError(string) {}
+func showStartError(title, msg string) {}

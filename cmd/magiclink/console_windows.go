@@ -49,10 +49,10 @@ func attachConsole() bool {
 
 // showStartError puts msg in a message box: started from Explorer, a
 // program that cannot start has no other way to say why.
-func showStartError(msg string) {
+func showStartError(title, msg string) {
+	t, _ := windows.UTF16PtrFromString(title)
 	text, _ := windows.UTF16PtrFromString(msg)
-	title, _ := windows.UTF16PtrFromString(startErrorTitle)
-	_, _ = windows.MessageBox(0, text, title, windows.MB_OK|windows.MB_ICONERROR|windows.MB_SETFOREGROUND)
+	_, _ = windows.MessageBox(0, text, t, windows.MB_OK|windows.MB_ICONERROR|windows.MB_SETFOREGROUND)
 }
 
 // usable reports whether the standard handle std leads somewhere: a

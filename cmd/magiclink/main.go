@@ -40,7 +40,7 @@ func main() {
 	code := run(os.Args[1:], os.Stdout, io.MultiWriter(errs, os.Stderr))
 	if code != 0 && !heard {
 		// Nobody saw the error: a Windows program started from Explorer.
-		showStartError(errs.String())
+		showStartError(startErrorTitle, errs.String())
 	}
 	os.Exit(code)
 }
