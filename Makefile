@@ -159,13 +159,14 @@ package: build
 package-test: package
 	VERSION=$(VERSION) scripts/package/test.sh
 
-## windows: dist/windows/magiclink.exe and dist/magiclink-$(VERSION)-windows-amd64.zip, cross-built with mingw-w64 (PUBLIC_TOKEN=… builds the token in)
+## windows: dist/windows/magiclink.exe, dist/magiclink-$(VERSION)-windows-amd64.zip and …-setup.exe, cross-built with mingw-w64 (PUBLIC_TOKEN=… builds the token in)
 windows: deps-windows
 	GO=$(GO) VERSION=$(VERSION) LDFLAGS="$(LDFLAGS)" WINRES=$(WINRES) scripts/windows/build.sh
 
-## e2e-windows: magiclink.exe under Wine on Xvfb: window, typed email, link, Credential Manager, relaunch, second launch, --reset
+## e2e-windows: under Wine on Xvfb: the installer, Windows unit tests, then magiclink.exe: window, typed email, link, Credential Manager, relaunch, second launch, deep link, --reset
 e2e-windows: windows
 	MAGICLINK_WINDOWS_EXE=$(CURDIR)/dist/windows/magiclink.exe \
+	MAGICLINK_WINDOWS_SETUP=$(CURDIR)/dist/magiclink-$(VERSION)-windows-amd64-setup.exe \
 		$(GO) test -tags e2e,$(APP_TAGS) -count=1 -timeout 10m -run '^TestWindows' -v ./cmd/magiclink
 
 clean:

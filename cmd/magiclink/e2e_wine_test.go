@@ -306,12 +306,53 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
+	t.Run("01-installer-installs-and-uninstalls", func(t *testing.T) {
+		setup := os.Getenv("MAGICLINK_WINDOWS_SETUP")
+		if setup == "" {
+			t.Fatal("MAGICLINK_WINDOWS_SETUP is not set; run `make e2e-windows`, which builds the installer")
+		}
+		dir := filepath.Join(w.user, "AppData", "Local", "Programs", "Magiclink")
+		shortcut := filepath.Join(w.user, "AppData", "Roaming", "Microsoft", "Windows", "Start Menu", "Programs", "Magiclink.lnk")
+		const key = `HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\Magiclink`
+		if out, err := w.run(t, 3*time.Minute, "wine", setup, "/S"); err != nil {
+			t.Fatalf("the silent install failed: %v\n%s", err, out)
+		}
+		for _, f := range []string{filepath.Join(dir, "magiclink.exe"), filepath.Join(dir, "README.txt"), filepath.Join(dir, "uninstall.exe"), shortcut} {
+			if _, err := os.Stat(f); err != nil {
+				t.Fatalf("not installed: %v", err)
+			}
+		}
+		out, err := w.run(t, time.Minute, "wine", "reg", "query", key, "/v", "UninstallString")
+		if err != nil || !strings.Contains(out, `AppData\Local\Programs\Magiclink\uninstall.exe`) {
+			t.Fatalf("no uninstall entry under %s: %v\n%s", key, err, out)
+		}
+		if out, err := w.run(t, time.Minute, "wine", filepath.Join(dir, "magiclink.exe"), "--version"); err != nil || !strings.HasPrefix(out, "magiclink ") {
+			t.Fatalf("the installed program: %v: %q", err, out)
+		}
+		// The uninstaller copies itself to the temporary folder and runs
+		// from there; wineserver -w waits for it.
+		if out, err := w.run(t, 3*time.Minute, "wine", filepath.Join(dir, "uninstall.exe"), "/S"); err != nil {
+			t.Fatalf("the silent uninstall failed: %v\n%s", err, out)
+		}
+		if out, err := w.run(t, 3*time.Minute, "wineserver", "-w"); err != nil {
+			t.Fatalf("wineserver -w: %v\n%s", err, out)
+		}
+		for _, f := range []string{dir, shortcut} {
+			if _, err := os.Stat(f); !os.IsNotExist(err) {
+				t.Fatalf("%s is still there after uninstalling (%v)", f, err)
+			}
+		}
+		if out, err := w.run(t, time.Minute, "wine", "reg", "query", key); err == nil {
+			t.Fatalf("the uninstall entry is still there:\n%s", out)
+		}
+	})
+
 	// The Windows code paths below the window, by their own tests built
 	// for Windows: the named mutex and pipe, Credential Manager, the HKCU
 	// registration. (Not every package's tests: Wine 8 cannot delete a
 	// file the way Go 1.27's os.Remove asks, so t.TempDir's clean-up
 	// fails under it.)
-	t.Run("01-unit-tests-built-for-windows", func(t *testing.T) {
+	t.Run("02-unit-tests-built-for-windows", func(t *testing.T) {
 		bin := t.TempDir()
 		for _, u := range []struct {
 			pkg, run string
@@ -343,7 +384,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("02-help-reaches-the-terminal", func(t *testing.T) {
+	t.Run("03-help-reaches-the-terminal", func(t *testing.T) {
 		a := launch(t, "help", "--help")
 		out := finish(t, a, time.Minute)
 		// flag prints usage on stderr; the GUI-subsystem exe must still
@@ -356,7 +397,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	parent := t
 	var app *appProc
 	var win string
-	t.Run("03-window-and-typed-email", func(t *testing.T) {
+	t.Run("04-window-and-typed-email", func(t *testing.T) {
 		// Owned by the parent test: it lives on into the next steps.
 		app = launchFor(t, parent, "first")
 		win = h.waitTitle(t, app, demo(titleSignIn), 90*time.Second)
@@ -371,7 +412,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		t.FailNow()
 	}
 
-	t.Run("04-open-demo-inbox-in-the-browser", func(t *testing.T) {
+	t.Run("05-open-demo-inbox-in-the-browser", func(t *testing.T) {
 		// The focused button on this screen is Open demo inbox.
 		h.keys(t, win, "Return")
 		deadline := time.Now().Add(60 * time.Second)
@@ -387,7 +428,7 @@ func TestWindowsUnderWine(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	})
-	t.Run("05-link-signs-in", func(t *testing.T) {
+	t.Run("06-link-signs-in", func(t *testing.T) {
 		m := h.waitMail(t, emu, alice, seen, "login", "signup")
 		u, err := url.Parse(m.Link)
 		if err != nil || u.Host != demoAddr {
@@ -404,7 +445,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("06-second-launch-raises-the-first", func(t *testing.T) {
+	t.Run("07-second-launch-raises-the-first", func(t *testing.T) {
 		out := finish(t, launch(t, "second"), time.Minute)
 		if want := "Magiclink is already running; its window was brought to the front.\n"; out != want {
 			t.Fatalf("second launch printed %q, want %q", out, want)
@@ -421,7 +462,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("07-log-file", func(t *testing.T) {
+	t.Run("08-log-file", func(t *testing.T) {
 		logFile = filepath.Join(w.user, "AppData", "Local", "Magiclink", "logs", "magiclink.log")
 		b, err := os.ReadFile(logFile)
 		if err != nil {
@@ -436,11 +477,11 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("08-quit-from-the-keyboard", func(t *testing.T) {
+	t.Run("09-quit-from-the-keyboard", func(t *testing.T) {
 		quit(t, app, win)
 	})
 
-	t.Run("09-relaunch-restores-from-credential-manager", func(t *testing.T) {
+	t.Run("10-relaunch-restores-from-credential-manager", func(t *testing.T) {
 		a := launch(t, "relaunch")
 		win := h.waitTitle(t, a, demo(titleSignedIn), 90*time.Second)
 		// The demo emulator starts again with the app; its outbox is not
@@ -454,7 +495,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		quit(t, a, win)
 	})
 
-	t.Run("10-reset-signs-out", func(t *testing.T) {
+	t.Run("11-reset-signs-out", func(t *testing.T) {
 		out := finish(t, launch(t, "reset", "--reset"), time.Minute)
 		if want := "Signed out: the session was ended at Stytch and removed from this computer.\n"; out != want {
 			t.Fatalf("--reset printed %q, want %q", out, want)
@@ -470,7 +511,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	// Wine does not merge HKCU\Software\Classes into HKEY_CLASSES_ROOT,
 	// so its ShellExecute cannot find the handler; the test runs the
 	// registered command line itself, as Windows would for a clicked link.
-	t.Run("11-magiclink-deep-link-through-HKCU", func(t *testing.T) {
+	t.Run("12-magiclink-deep-link-through-HKCU", func(t *testing.T) {
 		const key = `HKCU\Software\Classes\magiclink\shell\open\command`
 		a := launch(t, "deeplink", "--redirect-url", "magiclink://authenticate")
 		win := h.waitTitle(t, a, demo(titleSignIn), 90*time.Second)
@@ -519,7 +560,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	// error at all (start /unix does the same: ShellExecute, no handles
 	// passed on); an error before the window opens is then shown in a
 	// message box.
-	t.Run("12-start-error-in-a-message-box", func(t *testing.T) {
+	t.Run("13-start-error-in-a-message-box", func(t *testing.T) {
 		missing := `C:\no-such-folder\magiclink.env`
 		a := h.start(t, t, "start-error", d, env, "wine", "start", "/wait", "/unix", exe, "--env-file", missing)
 		deadline := time.Now().Add(90 * time.Second)
@@ -547,7 +588,7 @@ func TestWindowsUnderWine(t *testing.T) {
 
 	// Last: Wine's virtual desktop draws the window frame as Windows
 	// does, for a picture of the app as Windows users see it.
-	t.Run("13-screenshot-in-a-windows-frame", func(t *testing.T) {
+	t.Run("14-screenshot-in-a-windows-frame", func(t *testing.T) {
 		a := h.start(t, t, "wine-desktop", d, env, "wine", "explorer", "/desktop=magiclink-e2e,560x720", exe)
 		deadline := time.Now().Add(90 * time.Second)
 		var desk string
@@ -568,7 +609,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		h.screenshot(t, desk, "windows-06-in-a-windows-frame")
 	})
 
-	t.Run("14-no-secrets-in-logs", func(t *testing.T) {
+	t.Run("15-no-secrets-in-logs", func(t *testing.T) {
 		files := append([]string{logFile}, h.logs...)
 		for _, f := range files {
 			b := readFile(t, f)

@@ -4,6 +4,9 @@
 #                                              the app icon, version information and a
 #                                              manifest (per-monitor DPI awareness)
 #   dist/magiclink-<version>-windows-amd64.zip magiclink.exe and README.txt
+#   dist/magiclink-<version>-windows-amd64-setup.exe
+#                                              a per-user installer (NSIS): Start menu
+#                                              entry, Settings > Apps uninstall
 # Called by `make windows`, which passes GO, VERSION, LDFLAGS and WINRES.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -35,4 +38,10 @@ CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
 cp scripts/windows/README.txt "$out/README.txt"
 rm -f "$zip"
 (cd "$out" && zip -q -X "../$(basename "$zip")" magiclink.exe README.txt)
-ls -l "$out/magiclink.exe" "$zip"
+setup="dist/magiclink-$VERSION-windows-amd64-setup.exe"
+ico=$(mktemp -d)
+trap 'rm -f "$syso"; rm -rf "$ico"' EXIT INT TERM
+convert Icon.png -define icon:auto-resize=256,64,48,32,16 "$ico/magiclink.ico"
+makensis -V2 -DVERSION="$VERSION" -DWINVER="$winver" -DSRCDIR="$PWD/$out" -DICON="$ico/magiclink.ico" \
+	-DOUTFILE="$PWD/$setup" scripts/windows/installer.nsi
+ls -l "$out/magiclink.exe" "$zip" "$setup"
