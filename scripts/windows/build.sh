@@ -42,6 +42,9 @@ setup="dist/magiclink-$VERSION-windows-amd64-setup.exe"
 ico=$(mktemp -d)
 trap 'rm -f "$syso"; rm -rf "$ico"' EXIT INT TERM
 convert Icon.png -define icon:auto-resize=256,64,48,32,16 "$ico/magiclink.ico"
-makensis -V2 -DVERSION="$VERSION" -DWINVER="$winver" -DSRCDIR="$PWD/$out" -DICON="$ico/magiclink.ico" \
+# The finish page's side picture (164×314): the app icon on a light panel.
+convert -size 164x314 xc:'#eef0f6' \( Icon.png -resize 112x112 \) -gravity north -geometry +0+56 -composite \
+	-type TrueColor BMP3:"$ico/side.bmp"
+makensis -V2 -DVERSION="$VERSION" -DWINVER="$winver" -DSRCDIR="$PWD/$out" -DICON="$ico/magiclink.ico" -DSIDE="$ico/side.bmp" \
 	-DOUTFILE="$PWD/$setup" scripts/windows/installer.nsi
 ls -l "$out/magiclink.exe" "$zip" "$setup"

@@ -1,7 +1,8 @@
 ; The Windows installer of Magiclink: a per-user install (no administrator
 ; rights) into %LOCALAPPDATA%\Programs\Magiclink with a Start menu entry and
 ; an entry in Settings > Apps that uninstalls it. scripts/windows/build.sh
-; runs makensis on it with VERSION, WINVER, SRCDIR, ICON and OUTFILE defined.
+; runs makensis on it with VERSION, WINVER, SRCDIR, ICON, SIDE and OUTFILE
+; defined.
 ;
 ; Silent use: setup.exe /S [/D=C:\path]   uninstall.exe /S
 
@@ -30,6 +31,8 @@ VIAddVersionKey "LegalCopyright" "The Magiclink authors"
 
 !define MUI_ICON "${ICON}"
 !define MUI_UNICON "${ICON}"
+!define MUI_WELCOMEFINISHPAGE_BITMAP "${SIDE}"
+!define MUI_UNWELCOMEFINISHPAGE_BITMAP "${SIDE}"
 !define MUI_ABORTWARNING
 !define MUI_FINISHPAGE_RUN "$INSTDIR\magiclink.exe"
 !define MUI_FINISHPAGE_RUN_TEXT "Start ${APP}"
