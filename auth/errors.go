@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"syscall"
 
 	"github.com/magiclink/magiclink/auth/backend"
 )
@@ -300,20 +299,20 @@ func netFault(err error) NetFault {
 	var recordHeader tls.RecordHeaderError
 	var alert tls.AlertError
 	switch {
-	case errors.Is(err, syscall.ENETUNREACH), strings.Contains(err.Error(), "network is unreachable"):
+	case isNetUnreachable(err), strings.Contains(err.Error(), "network is unreachable"):
 		return NetOffline
 	case errors.As(err, &dns):
 		if strings.Contains(dns.Err, "unreachable") {
 			return NetOffline
 		}
 		return NetDNS
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case isConnRefused(err):
 		return NetRefused
 	case errors.As(err, &certVerify), errors.As(err, &certInvalid), errors.As(err, &unknownCA), errors.As(err, &hostname),
 		errors.As(err, &recordHeader), errors.As(err, &alert), strings.Contains(err.Error(), "tls: "),
 		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return NetTLS
-	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err), isConnTimedOut(err):
 		return NetTimeout
 	}
 	return NetFailed

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -96,14 +95,6 @@ func startListener(redirect *url.URL, handle callbackFunc, log *slog.Logger) (*l
 		log.Debug("loopback listener ready", "addr", ln.Addr().String(), "path", redirect.Path)
 	}
 	return l, nil
-}
-
-// wsaeAddrInUse is Windows' "address already in use" (WSAEADDRINUSE),
-// which is not syscall.EADDRINUSE there.
-const wsaeAddrInUse = syscall.Errno(10048)
-
-func isAddrInUse(err error) bool {
-	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, wsaeAddrInUse)
 }
 
 // portError says the redirect's port can't be used. setting names where

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -146,5 +147,28 @@ func TestNoNetworkAndDefaultHost(t *testing.T) {
 	}
 	if !errors.Is(refused, errConnRefused) {
 		t.Fatal("test error chain")
+	}
+}
+
+// Windows Sockets' own error numbers read as their Unix twins, so a user
+// on Windows gets the same sentences.
+func TestWindowsSocketErrorsReadAsTheirUnixTwins(t *testing.T) {
+	dial := func(errno syscall.Errno) error {
+		return &url.Error{Op: "Post", URL: "http://127.0.0.1:9/v1/x",
+			Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connectex", errno)}}
+	}
+	for errno, want := range map[syscall.Errno]NetFault{
+		wsaeConnRefused:  NetRefused,
+		wsaeNetUnreach:   NetOffline,
+		wsaeNetDown:      NetOffline,
+		wsaeConnTimedOut: NetTimeout,
+	} {
+		if got := netFault(dial(errno)); got != want {
+			t.Errorf("Windows errno %d: %v, want %v", errno, got, want)
+		}
+	}
+	listen := &net.OpError{Op: "listen", Net: "tcp", Err: os.NewSyscallError("bind", wsaeAddrInUse)}
+	if !isAddrInUse(listen) {
+		t.Error("WSAEADDRINUSE is not read as the port being in use")
 	}
 }
