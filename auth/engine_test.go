@@ -552,7 +552,7 @@ func TestKeyringFailingStillSignsIn(t *testing.T) {
 		e := h.engine()
 		e.Start()
 		s := waitState(t, e, StateSignedOut)
-		if !strings.Contains(s.Notice, KeyringUnavailable()) {
+		if !strings.Contains(strings.ToLower(s.Notice), strings.ToLower(KeyringUnavailable())) {
 			t.Fatalf("no keyring notice at start: %q", s.Notice)
 		}
 		s = h.signIn(e, "nokeyring@example.com")

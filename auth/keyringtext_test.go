@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -26,5 +27,26 @@ func TestKeyringTextNamesTheSystemsKeyring(t *testing.T) {
 	}
 	if got := capitalize("the macOS Keychain"); got != "The macOS Keychain" {
 		t.Errorf("capitalize: %q", got)
+	}
+}
+
+// tooLargeStore stores nothing and refuses every session as too large.
+type tooLargeStore struct{ MemoryStore }
+
+func (*tooLargeStore) Set(context.Context, string) error {
+	return &KeyringError{Op: "write", Err: ErrSecretTooLarge}
+}
+
+// A session that does not fit in a keyring entry is kept for this run,
+// and the user is told so, not that the keyring is unavailable.
+func TestSessionTooLargeForTheKeyring(t *testing.T) {
+	h := newHarness(t, backends[0])
+	h.store = &tooLargeStore{}
+	e := h.engine()
+	e.Start()
+	waitState(t, e, StateSignedOut)
+	s := h.signIn(e, "large@example.com")
+	if s.Profile == nil || s.Notice != tooLargeNotice {
+		t.Fatalf("notice %q, profile %+v; want %q", s.Notice, s.Profile, tooLargeNotice)
 	}
 }

@@ -689,6 +689,9 @@ func (e *Engine) storeToken(store TokenStore, token string) string {
 	e.useMemoryStoreLocked()
 	_ = e.store.Set(ctx, token)
 	e.mu.Unlock()
+	if errors.Is(err, ErrSecretTooLarge) {
+		return tooLargeNotice
+	}
 	return noKeyringNotice(runtime.GOOS)
 }
 
@@ -698,6 +701,10 @@ func (e *Engine) storeToken(store TokenStore, token string) string {
 func (e *Engine) useMemoryStoreLocked() {
 	e.store, e.noKeyring = &MemoryStore{}, true
 }
+
+// tooLargeNotice says a session token did not fit in one keyring entry.
+const tooLargeNotice = "You're signed in, but this session is larger than this computer's keyring can hold, " +
+	"so you'll need to sign in again next time."
 
 // noKeyringNotice tells the user a sign-in won't outlive this run.
 func noKeyringNotice(goos string) string {

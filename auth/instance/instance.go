@@ -168,7 +168,9 @@ func (i *Instance) deliver(r Request) error {
 // and turned down, e.g. a link that is not a valid sign-in link.
 type RejectedError struct{ Reason string }
 
-func (e *RejectedError) Error() string { return "the running Magiclink turned it down: " + e.Reason }
+func (e *RejectedError) Error() string {
+	return "the running Magiclink refused the request: " + e.Reason
+}
 
 // Close stops accepting requests, removes the endpoint and releases the
 // lock.
@@ -245,7 +247,7 @@ func oneLine(s string) string {
 		return r
 	}, s)
 	if len(s) > 512 {
-		s = s[:512]
+		s = strings.ToValidUTF8(s[:512], "") // a character cut in two goes
 	}
 	return s
 }

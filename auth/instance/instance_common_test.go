@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // The helper process: the test binary re-run with MAGICLINK_INSTANCE_HELPER
@@ -132,6 +134,8 @@ func TestSecondAcquireFindsTheFirstAndRaisesIt(t *testing.T) {
 	again.Close()
 }
 
+// An owner that holds the lock but never answers (hung) is reported as
+// such after a few seconds, not waited for forever.
 func TestJoinAnOwnerThatDoesNotAnswer(t *testing.T) {
 	o := Options{Key: KeyFor(t.Name()), Dir: testDir(t)}
 	inst, err := Acquire(o)
@@ -173,6 +177,10 @@ func TestRejectedRequestReachesTheSender(t *testing.T) {
 	}
 	if time.Since(start) > 2*time.Second {
 		t.Fatalf("Join retried a rejected request for %v", time.Since(start))
+	}
+	// A long reason is cut to one short line, never inside a character.
+	if got := oneLine(strings.Repeat("é", 300)); len(got) > 512 || !utf8.ValidString(got) {
+		t.Fatalf("oneLine: %d bytes, valid UTF-8 %v", len(got), utf8.ValidString(got))
 	}
 	rec.wait(t)
 	if len(rec.got) != 1 {

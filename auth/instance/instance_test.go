@@ -213,9 +213,6 @@ func TestAnotherUserIsRefused(t *testing.T) {
 	}
 }
 
-// An owner that holds the lock but never answers (hung) is reported as
-// such after a few seconds, not waited for forever.
-
 // testDir is the directory of a test's lock and socket.
 func testDir(t *testing.T) string { return shortDir(t) }
 

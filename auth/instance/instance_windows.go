@@ -44,13 +44,22 @@ func pipeName(o Options) (string, *windows.SID, error) {
 	return `\\.\pipe\magiclink-` + o.Key + "-" + sid.String(), sid, nil
 }
 
-func createPipe(name string, sid *windows.SID, first bool) (windows.Handle, error) {
+// userOnly is security attributes whose DACL admits only sid and SYSTEM.
+func userOnly(sid *windows.SID) (*windows.SecurityAttributes, error) {
 	sd, err := windows.SecurityDescriptorFromString("D:P(A;;GA;;;" + sid.String() + ")(A;;GA;;;SY)")
 	if err != nil {
-		return windows.InvalidHandle, err
+		return nil, err
 	}
 	sa := &windows.SecurityAttributes{SecurityDescriptor: sd}
 	sa.Length = uint32(unsafe.Sizeof(*sa))
+	return sa, nil
+}
+
+func createPipe(name string, sid *windows.SID, first bool) (windows.Handle, error) {
+	sa, err := userOnly(sid)
+	if err != nil {
+		return windows.InvalidHandle, err
+	}
 	flags := uint32(windows.PIPE_ACCESS_DUPLEX)
 	if first {
 		flags |= windows.FILE_FLAG_FIRST_PIPE_INSTANCE
@@ -61,8 +70,8 @@ func createPipe(name string, sid *windows.SID, first bool) (windows.Handle, erro
 		windows.PIPE_UNLIMITED_INSTANCES, 4096, 4096, 0, sa)
 }
 
-// Acquire makes this process the instance for o.Key by creating the
-// pipe's first instance; ErrRunning when it exists.
+// Acquire makes this process the instance for o.Key by creating its
+// mutex and then the pipe's first instance; ErrRunning when either exists.
 func Acquire(o Options) (*Instance, error) {
 	if err := o.check(); err != nil {
 		return nil, err
@@ -103,15 +112,13 @@ func (c *handleCloser) Close() error {
 }
 
 // createMutex creates the named mutex that marks the running instance;
-// ErrRunning when it exists already (or exists with a DACL that shuts
-// this user out: then the pipe's owner check tells who holds it).
+// ErrRunning when it exists already. A mutex of that name this user may
+// not open was made by another account in this session: ErrRefused.
 func createMutex(name string, sid *windows.SID) (io.Closer, error) {
-	sd, err := windows.SecurityDescriptorFromString("D:P(A;;GA;;;" + sid.String() + ")(A;;GA;;;SY)")
+	sa, err := userOnly(sid)
 	if err != nil {
 		return nil, err
 	}
-	sa := &windows.SecurityAttributes{SecurityDescriptor: sd}
-	sa.Length = uint32(unsafe.Sizeof(*sa))
 	n, _ := windows.UTF16PtrFromString(name)
 	h, err := windows.CreateMutex(sa, false, n)
 	switch {
@@ -119,7 +126,7 @@ func createMutex(name string, sid *windows.SID) (io.Closer, error) {
 		windows.CloseHandle(h)
 		return nil, ErrRunning
 	case errors.Is(err, windows.ERROR_ACCESS_DENIED):
-		return nil, ErrRunning
+		return nil, fmt.Errorf("%w: the instance lock %s belongs to another account", ErrRefused, name)
 	case err != nil:
 		return nil, fmt.Errorf("could not create the instance lock %s: %w", name, err)
 	}
@@ -138,6 +145,11 @@ type pipeListener struct {
 func (l *pipeListener) Accept() (net.Conn, error) {
 	l.mu.Lock()
 	if l.closed {
+		// Closed between two Accepts: the waiting instance goes too.
+		if l.next != windows.InvalidHandle {
+			windows.CloseHandle(l.next)
+			l.next = windows.InvalidHandle
+		}
 		l.mu.Unlock()
 		return nil, net.ErrClosed
 	}
@@ -151,11 +163,13 @@ func (l *pipeListener) Accept() (net.Conn, error) {
 	defer l.mu.Unlock()
 	if l.closed {
 		windows.CloseHandle(h)
+		l.next = windows.InvalidHandle
 		return nil, net.ErrClosed
 	}
 	nh, err := createPipe(l.name, l.sid, false)
 	if err != nil {
 		windows.CloseHandle(h)
+		l.next = windows.InvalidHandle
 		l.closed = true
 		return nil, fmt.Errorf("could not create the next instance of pipe %s: %w", l.name, err)
 	}

@@ -1,10 +1,10 @@
 package launch
 
-// RegisterHandler does nothing on macOS: the app bundle's Info.plist
-// declares the scheme (CFBundleURLTypes, see README), and Launch Services
-// registers it when the bundle is installed.
+// RegisterHandler does nothing on macOS, where deep-link mode is refused
+// (ParseWith): macOS hands a clicked link over as an Apple event that
+// neither GLFW nor Fyne passes on. Supporting it needs that handler and
+// CFBundleURLTypes in the bundle's Info.plist (see README).
 func RegisterHandler(string, string) (bool, error) { return false, nil }
 
-// UnregisterHandler does nothing on macOS: removing the app bundle
-// removes its scheme.
+// UnregisterHandler does nothing on macOS: nothing was registered.
 func UnregisterHandler() (bool, error) { return false, nil }

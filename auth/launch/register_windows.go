@@ -27,7 +27,10 @@ func RegisterHandler(redirect, envFile string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("could not find this program's path to register it for %s:// links: %w", auth.DeepLinkScheme, err)
 	}
-	cmd := handlerCommand(exe, redirect, envFile)
+	cmd, err := handlerCommand(exe, redirect, envFile)
+	if err != nil {
+		return false, err
+	}
 	k, _, err := registry.CreateKey(registry.CURRENT_USER, schemeKey+`\shell\open\command`, registry.SET_VALUE|registry.QUERY_VALUE)
 	if err != nil {
 		return false, fmt.Errorf(`could not create HKCU\%s: %w`, schemeKey, err)
@@ -65,16 +68,25 @@ func UnregisterHandler() (bool, error) {
 	return found, nil
 }
 
-// handlerCommand is the registered command line.
-func handlerCommand(exe, redirect, envFile string) string {
-	cmd := `"` + exe + `" ` + strings.Join(handlerArgs(redirect), " ")
+// handlerCommand is the registered command line, every argument quoted.
+// The shell replaces %1, %2, … in it and Windows splits it at quotes, so
+// an argument holding '"' or '%' could not be passed through: refused.
+func handlerCommand(exe, redirect, envFile string) (string, error) {
+	args := append([]string{exe}, handlerArgs(redirect)...)
 	if envFile == "" {
 		envFile = ".env"
 	}
 	if abs, err := filepath.Abs(envFile); err == nil {
 		if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
-			cmd += ` --env-file "` + abs + `"`
+			args = append(args, "--env-file", abs)
 		}
 	}
-	return cmd + ` "%1"`
+	quoted := make([]string, 0, len(args)+1)
+	for _, a := range args {
+		if strings.ContainsAny(a, `"%`) {
+			return "", fmt.Errorf("can't register %s:// links: %q holds a quote or a %%, which a Windows handler's command line cannot pass on; move it to a folder whose path has neither", auth.DeepLinkScheme, a)
+		}
+		quoted = append(quoted, `"`+a+`"`)
+	}
+	return strings.Join(append(quoted, `"%1"`), " "), nil
 }

@@ -31,8 +31,11 @@ func TestRegisterHandlerWritesHKCU(t *testing.T) {
 	if err := os.WriteFile(envFile, []byte("STYTCH_REDIRECT_URL=magiclink://authenticate\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got := handlerCommand(exe, "magiclink://authenticate", envFile+".missing"); strings.Contains(got, "--env-file") {
-		t.Errorf("a settings file that does not exist is named: %s", got)
+	if got, err := handlerCommand(exe, "magiclink://authenticate", envFile+".missing"); err != nil || strings.Contains(got, "--env-file") {
+		t.Errorf("a settings file that does not exist is named: %s (%v)", got, err)
+	}
+	if got, err := handlerCommand(`C:\100%\magiclink.exe`, "magiclink://authenticate", ""); err == nil {
+		t.Errorf("a path with %% was registered: %s", got)
 	}
 	changed, err := RegisterHandler("magiclink://authenticate", envFile)
 	if err != nil || !changed {
@@ -44,7 +47,7 @@ func TestRegisterHandlerWritesHKCU(t *testing.T) {
 	}
 	cmd, _, err := k.GetStringValue("")
 	k.Close()
-	if want := `"` + exe + `" --redirect-url magiclink://authenticate --env-file "` + envFile + `" "%1"`; err != nil || cmd != want {
+	if want := `"` + exe + `" "--redirect-url" "magiclink://authenticate" "--env-file" "` + envFile + `" "%1"`; err != nil || cmd != want {
 		t.Fatalf("command = %q, %v; want %q", cmd, err, want)
 	}
 	root, err := registry.OpenKey(registry.CURRENT_USER, schemeKey, registry.QUERY_VALUE)

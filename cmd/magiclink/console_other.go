@@ -2,9 +2,15 @@
 
 package main
 
-// attachConsole does nothing outside Windows, where a program's output
-// goes wherever its parent sent it; it reports true.
-func attachConsole() bool { return true }
+// console is where a program's output goes: outside Windows, wherever its
+// parent sent it.
+type console struct{ heard bool }
+
+// detach has nothing to let go of outside Windows.
+func (console) detach() bool { return false }
+
+// attachConsole does nothing outside Windows.
+func attachConsole() console { return console{heard: true} }
 
 // showStartError is never needed outside Windows: output is never lost.
 func showStartError(title, msg string) {}

@@ -195,6 +195,12 @@ func checkWindowsExe(exe string) error {
 	return nil
 }
 
+// windowsPath is the Windows name of a path inside the prefix's drive C.
+func windowsPath(p string) string {
+	_, rest, _ := strings.Cut(filepath.ToSlash(p), "/drive_c/")
+	return `C:\` + strings.ReplaceAll(rest, "/", `\`)
+}
+
 // splitCommand splits a registry command line at spaces outside double
 // quotes and drops the quotes.
 func splitCommand(s string) []string {
@@ -334,6 +340,20 @@ func TestWindowsUnderWine(t *testing.T) {
 		if out, err := w.run(t, time.Minute, "wine", filepath.Join(dir, "magiclink.exe"), "--version"); err != nil || !strings.HasPrefix(out, "magiclink ") {
 			t.Fatalf("the installed program: %v: %q", err, out)
 		}
+		// While the installed app runs, the uninstaller refuses (status 3,
+		// nothing removed): it would leave the session and the program.
+		// (_?= runs it in place, to its end, so its status is the answer.)
+		running := h.start(t, t, "installed", d, env, "wine", filepath.Join(dir, "magiclink.exe"))
+		runningWin := h.waitTitle(t, running, demo(titleSignIn), 90*time.Second)
+		out, err = w.run(t, 3*time.Minute, "wine", filepath.Join(dir, "uninstall.exe"), "/S", `_?=`+windowsPath(dir))
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
+			t.Fatalf("uninstalling beside the running app: %v, want exit status 3\n%s", err, out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "magiclink.exe")); err != nil {
+			t.Fatalf("the refused uninstall removed the program: %v", err)
+		}
+		h.keys(t, runningWin, "alt+F4")
+		finish(t, running, 20*time.Second)
 		// The uninstaller copies itself to the temporary folder and runs
 		// from there; wineserver -w waits for it.
 		if out, err := w.run(t, 3*time.Minute, "wine", filepath.Join(dir, "uninstall.exe"), "/S"); err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sync"
 )
 
@@ -52,6 +53,25 @@ func (s *logSink) openFile(path string) (string, error) {
 	s.file = f
 	s.mu.Unlock()
 	return path, nil
+}
+
+// dropStderr stops writing to standard error: the terminal it led to was
+// let go of.
+func (s *logSink) dropStderr() {
+	s.mu.Lock()
+	s.stderr = io.Discard
+	s.mu.Unlock()
+}
+
+// crashOutput makes the runtime write a crash's report to the log file
+// as well as to standard error.
+func (s *logSink) crashOutput() {
+	s.mu.Lock()
+	f := s.file
+	s.mu.Unlock()
+	if f != nil {
+		_ = debug.SetCrashOutput(f, debug.CrashOptions{})
+	}
 }
 
 // Close stops writing to the log file.

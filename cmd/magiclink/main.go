@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -34,18 +35,37 @@ var version = "1.0.0"
 // secret: Stytch's Frontend SDK settings bound what it can do.
 var publicToken = ""
 
+// exitRunning is --reset's exit status when Magiclink is running for the
+// same project, so an uninstaller can tell it apart from a failure.
+const exitRunning = 3
+
 func main() {
-	heard := attachConsole()
+	con := attachConsole()
 	errs := &startErrors{}
-	code := run(os.Args[1:], os.Stdout, io.MultiWriter(errs, os.Stderr))
-	if code != 0 && !heard {
+	code := runWith(os.Args[1:], os.Stdout, io.MultiWriter(errs, os.Stderr), con.detach)
+	if code != 0 && !con.heard && os.Getenv(envNoDialog) != "1" {
 		// Nobody saw the error: a Windows program started from Explorer.
 		showStartError(startErrorTitle, errs.String())
 	}
 	os.Exit(code)
 }
 
+// envNoDialog set to 1 keeps a Windows start error out of a message box,
+// for programs that run magiclink and read its exit status (the
+// uninstaller).
+const envNoDialog = "MAGICLINK_NO_DIALOG"
+
+// run is the whole program with its output streams; it returns the exit
+// status.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runWith(args, stdout, stderr, func() bool { return false })
+}
+
+// runWith is run; detach is called as the window opens, to let go of a
+// terminal the program borrowed (Windows: its parent's console), so the
+// app outlives that terminal and stops writing over its prompt. It
+// reports whether there was one, and so whether standard error is gone.
+func runWith(args []string, stdout, stderr io.Writer, detach func() bool) int {
 	s, err := launch.ParseWith("magiclink", args, os.Getenv, stderr, launch.Defaults{PublicToken: publicToken})
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -100,7 +120,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		switch {
 		case errors.Is(err, instance.ErrRunning):
 			fmt.Fprintln(stderr, "magiclink: Magiclink is running for this Stytch project; sign out in its window, or quit it and run --reset again.")
-			return 1
+			return exitRunning
 		case err != nil:
 			fmt.Fprintf(stderr, "magiclink: %s\n", singleInstanceMessage(err))
 			return 1
@@ -119,7 +139,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		var rejected *instance.RejectedError
 		switch {
 		case errors.As(err, &rejected):
-			fmt.Fprintf(stderr, "magiclink: Magiclink is running, but this is not a sign-in link it can use: %s. Ask for a new link in its window.\n", rejected.Reason)
+			fmt.Fprintf(stderr, "magiclink: the running Magiclink refused this link (%s). Open the newest sign-in email, or ask for a new link in its window.\n", rejected.Reason)
 			return 1
 		case err != nil:
 			fmt.Fprintf(stderr, "magiclink: %s\n", singleInstanceMessage(err))
@@ -131,14 +151,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, "Magiclink is already running; its window was brought to the front.")
 			return 0
 		}
-		defer inst.Close() // last: the demo state is saved before the lock goes
+		// Last: the demo state is saved, and the log file closed, before
+		// the lock goes, so the next instance has both to itself.
+		defer func() {
+			sink.Close()
+			inst.Close()
+		}()
 		// Only the running instance writes the log file, so a second
 		// launch never rotates away the first one's log.
 		if path, err := sink.openFile(platformLogFile()); err != nil {
 			log.Warn("no log file", "err", err)
 		} else if path != "" {
 			log.Info("logging to a file too", "path", path)
+			for _, w := range s.Warnings {
+				log.Warn(w) // printed above, before the file was open
+			}
 		}
+		// Fyne and GLFW report through the standard logger, and a crash
+		// through the runtime: both reach the log file too.
+		stdlog.SetOutput(sink)
+		sink.crashOutput()
 	}
 
 	a := app.NewWithID(ui.AppID)
@@ -239,6 +271,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// The window is created by Show, after this: it takes these names.
 	setWMClass(wmInstance, wmClass)
 	quitOnSignal(a)
+	if detach() {
+		sink.dropStderr()
+	}
 	u.Window().ShowAndRun()
 	return 0
 }
@@ -250,7 +285,7 @@ func singleInstanceMessage(err error) string {
 		return "another Magiclink of yours is running but does not answer (" + err.Error() + "); quit it (or end its process) and start Magiclink again"
 	}
 	if errors.Is(err, instance.ErrRefused) {
-		return "another Magiclink is running for this user but did not accept this launch (" + err.Error() + "); quit it and start Magiclink again"
+		return "this launch was refused (" + err.Error() + "); quit any other Magiclink running on this computer, yours or another account's, and start Magiclink again"
 	}
 	return "could not check whether Magiclink is already running: " + err.Error()
 }

@@ -59,7 +59,7 @@ func TestResetRefusesWhileTheAppRuns(t *testing.T) {
 	}
 	defer inst.Close()
 	var out, errb bytes.Buffer
-	if code := run([]string{"--demo", "--reset"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "Magiclink is running for this Stytch project") || out.Len() != 0 {
+	if code := run([]string{"--demo", "--reset"}, &out, &errb); code != exitRunning || !strings.Contains(errb.String(), "Magiclink is running for this Stytch project") || out.Len() != 0 {
 		t.Fatalf("--reset beside the app: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
 	}
 }

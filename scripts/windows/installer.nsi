@@ -12,6 +12,7 @@ RequestExecutionLevel user
 SetCompressor /SOLID lzma
 
 !include "MUI2.nsh"
+!include "LogicLib.nsh"
 
 !define APP "Magiclink"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\Magiclink"
@@ -64,12 +65,21 @@ SectionEnd
 
 Section "Uninstall"
 	; Sign out first, so no session is left valid at Stytch or in Credential
-	; Manager, and stop handling magiclink:// links. Both say why and change
-	; nothing when Magiclink is still running.
-	; They run in the install folder, like a double-click, so they read the
-	; same .env.
+	; Manager, then stop handling magiclink:// links. Both run in the install
+	; folder, like a double-click, so they read the same .env, and with
+	; MAGICLINK_NO_DIALOG=1, so an error is an exit status, not a message box.
+	; --reset exits 3 while Magiclink is running for the project: a running
+	; magiclink.exe could not be deleted anyway, so the user is asked to quit
+	; it; a silent uninstall stops there with nothing removed.
+	System::Call 'kernel32::SetEnvironmentVariable(t "MAGICLINK_NO_DIALOG", t "1")'
 	SetOutPath "$INSTDIR"
-	ExecWait '"$INSTDIR\magiclink.exe" --reset'
+reset:
+	ExecWait '"$INSTDIR\magiclink.exe" --reset' $0
+	${If} $0 == 3
+		MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION "Magiclink is running. Quit it (Ctrl+Q), then choose Retry." /SD IDCANCEL IDRETRY reset
+		SetErrorLevel 3
+		Abort "Magiclink is running: quit it, then uninstall again."
+	${EndIf}
 	ExecWait '"$INSTDIR\magiclink.exe" --unregister'
 	SetOutPath "$TEMP"
 	Delete "$INSTDIR\magiclink.exe"
