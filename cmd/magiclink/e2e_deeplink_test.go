@@ -187,7 +187,7 @@ func (f *flow) deepLinkHostile(t *testing.T) {
 			f.fail(t, "xdg-open of the %s link still running after %s; its stderr:\n%s", name, waitShort, tail(p.stderr, 20))
 		}
 		// The launch that brought the link says why it was turned down.
-		const want = "magiclink: Magiclink is running, but this is not a sign-in link it can use: "
+		const want = "magiclink: the running Magiclink refused this link ("
 		if out := readFile(t, p.stderr); !strings.Contains(out, want) || strings.Contains(out, "handed the sign-in link") {
 			f.fail(t, "xdg-open of the %s link (exit %v) printed %q; want the running app's refusal %q", name, p.err, out, want)
 		}
