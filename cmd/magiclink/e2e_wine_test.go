@@ -244,13 +244,16 @@ func (w *winePrefix) regQuery(t *testing.T, key string) string {
 	return ""
 }
 
-// TestWindowsUnderWine is the Windows smoke test: the window appears, an
-// email typed into it sends a link, the link signs in, the session is in
-// Credential Manager (a relaunch restores it without a new email), a
-// second launch raises the first window over the named pipe, the log file
-// is written, --reset signs out, magiclink:// is registered under HKCU and
-// a deep link run through that registration signs in, and no log has a
-// token.
+// TestWindowsUnderWine is the Windows smoke test, its steps in order: the
+// exe's resources; the installer and uninstaller; the engine's, client's,
+// instance's and registration's own tests built for Windows; --help on
+// the terminal; the window, a typed email, Open demo inbox in a browser,
+// the link signing in; a second launch raising the first over the named
+// pipe; the log file and data under %LOCALAPPDATA% and %APPDATA%; Ctrl+Q;
+// a relaunch restoring the session from Credential Manager; --reset;
+// magiclink:// registered under HKCU and a link through it signing in;
+// a start error in a message box; a screenshot in a Windows frame; no
+// token in any log.
 func TestWindowsUnderWine(t *testing.T) {
 	exe := os.Getenv("MAGICLINK_WINDOWS_EXE")
 	if exe == "" {
@@ -272,7 +275,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	env := append(append([]string(nil), w.env...),
 		"MAGICLINK_LOG=debug", "MAGICLINK_DEMO_ADDR="+demoAddr, "STYTCH_REDIRECT_URL="+redirect)
 	emu := emulator{base: "http://" + demoAddr}
-	// launch starts magiclink.exe; it is stopped at the end of owner.
+	// launchFor starts magiclink.exe; it is stopped at the end of owner.
 	launchFor := func(t, owner *testing.T, name string, args ...string) *appProc {
 		t.Helper()
 		return h.start(t, owner, name, d, env, "wine", append([]string{exe}, args...)...)
