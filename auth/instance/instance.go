@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -221,6 +222,8 @@ func (i *Instance) serveConn(c net.Conn) {
 	line, err := readLine(c)
 	if err != nil {
 		i.log.Warn("instance endpoint: unreadable request", "reason", err.Error())
+		// The read may have used up the deadline; the answer gets its own.
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
 		fmt.Fprintf(c, "refused %s\n", "unreadable request")
 		return
 	}
@@ -297,7 +300,11 @@ func Send(o Options, r Request) error {
 		return fmt.Errorf("%w: it closed the connection (%v)", ErrRefused, err)
 	}
 	line, err := readLine(c)
+	var ne net.Error
 	switch {
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, os.ErrDeadlineExceeded):
+		// Connected, but it never answered: hung, not refusing.
+		return fmt.Errorf("%w: it took the request but gave no answer within %s", ErrNotAnswering, ioTimeout)
 	case err != nil:
 		return fmt.Errorf("%w: no answer (%v)", ErrRefused, err)
 	case line == "ok":
@@ -326,6 +333,9 @@ func Join(o Options, r Request) (*Instance, error) {
 			return nil, err
 		}
 		if time.Now().After(deadline) {
+			if errors.Is(err, ErrNotAnswering) {
+				return nil, err
+			}
 			return nil, fmt.Errorf("%w (%v)", ErrNotAnswering, err)
 		}
 		time.Sleep(100 * time.Millisecond)

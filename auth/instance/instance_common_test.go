@@ -187,3 +187,35 @@ func TestRejectedRequestReachesTheSender(t *testing.T) {
 		t.Fatalf("the handler got %d requests, want 1", len(rec.got))
 	}
 }
+
+// A launch that connects and then says nothing holds the endpoint for
+// the I/O timeout at most: the instance answers that it could not read a
+// request, and goes on serving others.
+func TestSilentClientIsDroppedAfterTheTimeout(t *testing.T) {
+	o := Options{Key: KeyFor(t.Name()), Dir: testDir(t)}
+	inst, err := Acquire(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	rec := newRecorder()
+	inst.Handle(rec.handle)
+	c, err := dial(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	_ = c.SetDeadline(time.Now().Add(3 * ioTimeout))
+	ans, err := readLine(c)
+	if err != nil || !strings.HasPrefix(ans, "refused ") {
+		t.Fatalf("answer to silence: %q, %v; want a refusal", ans, err)
+	}
+	if d := time.Since(start); d < ioTimeout-time.Second || d > 2*ioTimeout {
+		t.Errorf("dropped after %s, want about %s", d, ioTimeout)
+	}
+	if err := Send(o, Request{Kind: Raise}); err != nil {
+		t.Fatalf("the instance stopped serving: %v", err)
+	}
+	rec.wait(t)
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"time"
 	"unsafe"
@@ -60,7 +61,7 @@ func createPipe(name string, sid *windows.SID, first bool) (windows.Handle, erro
 	if err != nil {
 		return windows.InvalidHandle, err
 	}
-	flags := uint32(windows.PIPE_ACCESS_DUPLEX)
+	flags := uint32(windows.PIPE_ACCESS_DUPLEX | windows.FILE_FLAG_OVERLAPPED)
 	if first {
 		flags |= windows.FILE_FLAG_FIRST_PIPE_INSTANCE
 	}
@@ -92,11 +93,38 @@ func Acquire(o Options) (*Instance, error) {
 		}
 		return nil, fmt.Errorf("could not create the instance pipe %s: %w", name, err)
 	}
-	ln := &pipeListener{name: name, sid: sid, next: h}
-	i := &Instance{ln: ln, lock: lock, log: o.logger(), Path: name}
+	stop, err := windows.CreateEvent(nil, 1, 0, nil)
+	if err != nil {
+		windows.CloseHandle(h)
+		lock.Close()
+		return nil, fmt.Errorf("could not create the instance pipe's stop event: %w", err)
+	}
+	ln := &pipeListener{name: name, sid: sid, next: h, stop: stop}
+	ln.idle = sync.NewCond(&ln.mu)
+	// Instance.Close closes the listener, waits for its goroutines, then
+	// closes lock: by then no Accept uses the listener's handles.
+	i := &Instance{ln: ln, lock: closers{closerFunc(ln.release), lock}, log: o.logger(), Path: name}
 	i.wg.Add(1)
 	go i.serve()
 	return i, nil
+}
+
+// closerFunc is a func as an io.Closer that cannot fail.
+type closerFunc func()
+
+func (f closerFunc) Close() error { f(); return nil }
+
+// closers closes each in order and returns the first error.
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	var first error
+	for _, c := range cs {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // handleCloser closes a handle once.
@@ -136,40 +164,96 @@ func createMutex(name string, sid *windows.SID) (io.Closer, error) {
 type pipeListener struct {
 	name string
 	sid  *windows.SID
+	// stop is set by Close; it ends a waiting Accept.
+	stop windows.Handle
 
-	mu     sync.Mutex
-	next   windows.Handle // the instance the next Accept waits on
-	closed bool
+	mu        sync.Mutex
+	idle      *sync.Cond     // signalled when Accept stops waiting
+	next      windows.Handle // the instance the next Accept waits on
+	accepting bool           // Accept is waiting on next
+	closed    bool
+}
+
+// The pipe's handles are overlapped: every wait (a connection, a read, a
+// write) can then end at a deadline or at Close without closing a handle
+// another goroutine is using.
+
+// wait finishes the overlapped operation ov on h, which returned err when
+// started: it waits for ov's event, or for stop (when not 0), or until
+// the deadline (zero: none), cancelling the operation when either comes
+// first. It returns the bytes moved.
+func wait(h windows.Handle, ov *windows.Overlapped, err error, stop windows.Handle, deadline time.Time) (uint32, error) {
+	var n uint32
+	if err != nil && !errors.Is(err, windows.ERROR_IO_PENDING) {
+		return 0, err
+	}
+	if err == nil {
+		err = windows.GetOverlappedResult(h, ov, &n, false)
+		return n, err
+	}
+	timeout := uint32(windows.INFINITE)
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
+		if d < 0 {
+			d = 0
+		}
+		timeout = uint32(d / time.Millisecond)
+	}
+	handles := []windows.Handle{ov.HEvent}
+	if stop != 0 {
+		handles = append(handles, stop)
+	}
+	r, werr := windows.WaitForMultipleObjects(handles, false, timeout)
+	if werr == nil && r == windows.WAIT_OBJECT_0 {
+		err = windows.GetOverlappedResult(h, ov, &n, false)
+		return n, err
+	}
+	_ = windows.CancelIoEx(h, ov)
+	_ = windows.GetOverlappedResult(h, ov, &n, true) // the operation has ended before ov goes
+	switch {
+	case werr != nil:
+		return n, werr
+	case r == windows.WAIT_OBJECT_0+1:
+		return n, net.ErrClosed
+	}
+	return n, os.ErrDeadlineExceeded
+}
+
+// overlapped is an Overlapped with its own manual-reset event.
+func overlapped() (*windows.Overlapped, func(), error) {
+	ev, err := windows.CreateEvent(nil, 1, 0, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &windows.Overlapped{HEvent: ev}, func() { windows.CloseHandle(ev) }, nil
 }
 
 func (l *pipeListener) Accept() (net.Conn, error) {
 	l.mu.Lock()
 	if l.closed {
-		// Closed between two Accepts: the waiting instance goes too.
-		if l.next != windows.InvalidHandle {
-			windows.CloseHandle(l.next)
-			l.next = windows.InvalidHandle
-		}
 		l.mu.Unlock()
 		return nil, net.ErrClosed
 	}
 	h := l.next
+	l.accepting = true
 	l.mu.Unlock()
-	err := windows.ConnectNamedPipe(h, nil)
-	if err != nil && !errors.Is(err, windows.ERROR_PIPE_CONNECTED) {
-		return nil, err
+	ov, done, err := overlapped()
+	if err == nil {
+		_, err = wait(h, ov, windows.ConnectNamedPipe(h, ov), l.stop, time.Time{})
+		done()
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
-		windows.CloseHandle(h)
-		l.next = windows.InvalidHandle
-		return nil, net.ErrClosed
+	l.accepting = false
+	l.idle.Broadcast()
+	switch {
+	case l.closed:
+		return nil, net.ErrClosed // Close closes h, which is still l.next
+	case err != nil && !errors.Is(err, windows.ERROR_PIPE_CONNECTED):
+		return nil, err
 	}
 	nh, err := createPipe(l.name, l.sid, false)
 	if err != nil {
-		windows.CloseHandle(h)
-		l.next = windows.InvalidHandle
 		l.closed = true
 		return nil, fmt.Errorf("could not create the next instance of pipe %s: %w", l.name, err)
 	}
@@ -177,21 +261,41 @@ func (l *pipeListener) Accept() (net.Conn, error) {
 	return &pipeConn{h: h, server: true}, nil
 }
 
+// Close stops Accept and closes the pipe instance it waits on, before it
+// returns: no later launch can then connect to a pipe nobody serves.
 func (l *pipeListener) Close() error {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.closed {
-		l.mu.Unlock()
 		return nil
 	}
 	l.closed = true
-	l.mu.Unlock()
-	// Unblock a waiting ConnectNamedPipe by connecting to it.
-	if n, err := windows.UTF16PtrFromString(l.name); err == nil {
-		if h, err := windows.CreateFile(n, windows.GENERIC_READ, 0, nil, windows.OPEN_EXISTING, 0, 0); err == nil {
-			windows.CloseHandle(h)
-		}
+	_ = windows.SetEvent(l.stop)
+	for l.accepting {
+		l.idle.Wait()
 	}
+	l.closeNextLocked()
 	return nil
+}
+
+// closeNextLocked closes the pipe instance Accept would wait on next.
+// l.mu must be held.
+func (l *pipeListener) closeNextLocked() {
+	if l.next != windows.InvalidHandle {
+		windows.CloseHandle(l.next)
+		l.next = windows.InvalidHandle
+	}
+}
+
+// release frees the listener's handles once Accept can no longer run.
+func (l *pipeListener) release() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closeNextLocked()
+	if l.stop != 0 {
+		windows.CloseHandle(l.stop)
+		l.stop = 0
+	}
 }
 
 func (l *pipeListener) Addr() net.Addr { return pipeAddr(l.name) }
@@ -201,54 +305,69 @@ type pipeAddr string
 func (a pipeAddr) Network() string { return "pipe" }
 func (a pipeAddr) String() string  { return string(a) }
 
-// pipeConn is one end of a connected pipe instance. Deadlines close the
-// handle when they pass, which ends a blocked read or write.
+// pipeConn is one end of a connected pipe instance. A read or write waits
+// until the deadline at most, then is cancelled; the handle is closed only
+// by Close, after the operation has ended.
 type pipeConn struct {
 	h      windows.Handle
 	server bool
-	once   sync.Once
-	timer  *time.Timer
+
+	mu       sync.Mutex
+	deadline time.Time
+	closed   bool
 }
 
-func (c *pipeConn) Read(b []byte) (int, error) {
+func (c *pipeConn) do(b []byte, write bool) (int, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return 0, net.ErrClosed
+	}
+	deadline := c.deadline
+	c.mu.Unlock()
+	ov, done, err := overlapped()
+	if err != nil {
+		return 0, err
+	}
+	defer done()
 	var n uint32
-	err := windows.ReadFile(c.h, b, &n, nil)
-	if errors.Is(err, windows.ERROR_BROKEN_PIPE) || (err == nil && n == 0 && len(b) > 0) {
+	if write {
+		err = windows.WriteFile(c.h, b, &n, ov)
+	} else {
+		err = windows.ReadFile(c.h, b, &n, ov)
+	}
+	n, err = wait(c.h, ov, err, 0, deadline)
+	if !write && (errors.Is(err, windows.ERROR_BROKEN_PIPE) || (err == nil && n == 0 && len(b) > 0)) {
 		return int(n), io.EOF
 	}
 	return int(n), err
 }
 
-func (c *pipeConn) Write(b []byte) (int, error) {
-	var n uint32
-	err := windows.WriteFile(c.h, b, &n, nil)
-	return int(n), err
-}
+func (c *pipeConn) Read(b []byte) (int, error)  { return c.do(b, false) }
+func (c *pipeConn) Write(b []byte) (int, error) { return c.do(b, true) }
 
 func (c *pipeConn) Close() error {
-	var err error
-	c.once.Do(func() {
-		if c.timer != nil {
-			c.timer.Stop()
-		}
-		if c.server {
-			windows.FlushFileBuffers(c.h)
-			windows.DisconnectNamedPipe(c.h)
-		}
-		err = windows.CloseHandle(c.h)
-	})
-	return err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	if c.server {
+		windows.FlushFileBuffers(c.h)
+		windows.DisconnectNamedPipe(c.h)
+	}
+	return windows.CloseHandle(c.h)
 }
 
 func (c *pipeConn) LocalAddr() net.Addr  { return pipeAddr("") }
 func (c *pipeConn) RemoteAddr() net.Addr { return pipeAddr("") }
+
+// SetDeadline bounds the reads and writes that start after it.
 func (c *pipeConn) SetDeadline(t time.Time) error {
-	if c.timer != nil {
-		c.timer.Stop()
-	}
-	if !t.IsZero() {
-		c.timer = time.AfterFunc(time.Until(t), func() { c.Close() })
-	}
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
 	return nil
 }
 func (c *pipeConn) SetReadDeadline(t time.Time) error  { return c.SetDeadline(t) }
@@ -261,7 +380,7 @@ func dial(o Options) (net.Conn, error) {
 	}
 	n, _ := windows.UTF16PtrFromString(name)
 	h, err := windows.CreateFile(n, windows.GENERIC_READ|windows.GENERIC_WRITE, 0, nil, windows.OPEN_EXISTING,
-		windows.SECURITY_SQOS_PRESENT|windows.SECURITY_IDENTIFICATION, 0)
+		windows.FILE_FLAG_OVERLAPPED|windows.SECURITY_SQOS_PRESENT|windows.SECURITY_IDENTIFICATION, 0)
 	if err != nil {
 		return nil, fmt.Errorf("could not reach the running Magiclink at %s: %w", name, err)
 	}

@@ -389,7 +389,7 @@ func TestWindowsUnderWine(t *testing.T) {
 			want           []string
 		}{
 			{"auth/instance", ".", "", []string{"TestSecondAcquireFindsTheFirstAndRaisesIt", "TestJoinAnOwnerThatDoesNotAnswer",
-				"TestRejectedRequestReachesTheSender", "TestKilledOwnerIsReplaced"}},
+				"TestRejectedRequestReachesTheSender", "TestKilledOwnerIsReplaced", "TestSilentClientIsDroppedAfterTheTimeout"}},
 			{"auth", ".", "^TestLoadEnvPrecedence$", []string{"TestRealKeyring", "TestRealKeyringEndToEnd", "TestPortBusy",
 				"TestLocalhostServesBothLoopbacks", "TestUnreachableSaysWhy", "TestKeyringFailingStillSignsIn",
 				"TestWindowsSocketErrorsReadAsTheirUnixTwins"}},
