@@ -4,14 +4,14 @@
 #   scripts/install-deps.sh test   the above plus Xvfb, D-Bus, gnome-keyring, Chromium, xdotool, ImageMagick, Node.js with npm,
 #                                  and for the package test debootstrap, appstreamcli, desktop-file-validate and rpm,
 #                                  and for the Windows test mingw-w64 and Wine
-#   scripts/install-deps.sh windows  mingw-w64 (the Windows C cross-compiler), zip, NSIS and ImageMagick
+#   scripts/install-deps.sh windows  mingw-w64 (the Windows C cross-compiler), zip, NSIS, ImageMagick and osslsigncode
 # Uses apt-get directly as root, through sudo otherwise, and prints the
 # command to run when neither is possible. Go itself is assumed.
 set -eu
 
 run_pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev wayland-protocols"
-windows_pkgs="gcc-mingw-w64-x86-64 zip nsis imagemagick"
-test_pkgs="$windows_pkgs wine wine64 fonts-wine xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools chromium xdotool x11-utils x11-apps imagemagick nodejs npm debootstrap appstream desktop-file-utils binutils file rpm"
+windows_pkgs="gcc-mingw-w64-x86-64 zip nsis imagemagick osslsigncode"
+test_pkgs="$windows_pkgs wine wine64 fonts-wine openssl xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools chromium xdotool x11-utils x11-apps imagemagick nodejs npm debootstrap appstream desktop-file-utils binutils file rpm"
 
 case "${1:-run}" in
 run) want="$run_pkgs" ;;

@@ -25,7 +25,8 @@ import (
 )
 
 // wineTools are the programs the Windows test runs besides the harness's.
-var wineTools = []string{"wine", "wineboot", "wineserver", "x86_64-w64-mingw32-gcc", "Xvfb", "dbus-daemon", "chromium", "xdotool", "import"}
+var wineTools = []string{"wine", "wineboot", "wineserver", "x86_64-w64-mingw32-gcc", "Xvfb", "dbus-daemon", "chromium", "xdotool", "import",
+	"makensis", "openssl", "osslsigncode"}
 
 // winePrefix is a Wine installation private to one test run.
 type winePrefix struct {
@@ -193,6 +194,22 @@ func checkWindowsExe(exe string) error {
 		}
 	}
 	return nil
+}
+
+// winres is the go-winres the Makefile pins (WINRES := …).
+func winres(t *testing.T, root string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":="); ok && strings.TrimSpace(k) == "WINRES" {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatal("no WINRES in the Makefile")
+	return ""
 }
 
 // windowsPath is the Windows name of a path inside the prefix's drive C.
@@ -375,6 +392,60 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
+	// A release build signs the exe, the installer and the uninstaller it
+	// writes (scripts/windows/sign.sh): here with a throwaway code-signing
+	// certificate, no timestamp server, into the test's own folder.
+	t.Run("02-signed-release", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, args := range [][]string{
+			{"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Magiclink test signing",
+				"-addext", "extendedKeyUsage=codeSigning", "-keyout", filepath.Join(dir, "key.pem"), "-out", filepath.Join(dir, "cert.pem")},
+			{"pkcs12", "-export", "-inkey", filepath.Join(dir, "key.pem"), "-in", filepath.Join(dir, "cert.pem"),
+				"-passout", "file:" + filepath.Join(dir, "pass"), "-out", filepath.Join(dir, "cert.pfx")},
+		} {
+			if err := os.WriteFile(filepath.Join(dir, "pass"), []byte("test password\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("openssl", args...).CombinedOutput(); err != nil {
+				t.Fatalf("openssl %s: %v\n%s", args[0], err, out)
+			}
+		}
+		out := filepath.Join(dir, "dist")
+		build := exec.Command(filepath.Join(h.root, "scripts", "windows", "build.sh"))
+		build.Dir = h.root
+		build.Env = append(os.Environ(), "GO=go", "VERSION=1.0.0", "LDFLAGS=-s -w", "WINRES="+winres(t, h.root), "OUT_DIR="+out,
+			"WINDOWS_SIGN_PFX="+filepath.Join(dir, "cert.pfx"), "WINDOWS_SIGN_PASSWORD_FILE="+filepath.Join(dir, "pass"),
+			"WINDOWS_SIGN_TIMESTAMP=")
+		if b, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("signed build: %v\n%s", err, b)
+		} else if n := strings.Count(string(b), "signed "); n != 3 {
+			t.Fatalf("signed %d files, want 3 (exe, uninstaller, installer):\n%s", n, b)
+		}
+		verify := func(f string) {
+			t.Helper()
+			b, err := exec.Command("osslsigncode", "verify", "-CAfile", filepath.Join(dir, "cert.pem"), "-in", f).CombinedOutput()
+			if err != nil || !strings.Contains(string(b), "Signature verification: ok") {
+				t.Fatalf("%s is not signed by the test certificate: %v\n%s", f, err, lastLines(string(b), 10))
+			}
+		}
+		setup := filepath.Join(out, "magiclink-1.0.0-windows-amd64-setup.exe")
+		verify(filepath.Join(out, "windows", "magiclink.exe"))
+		verify(setup)
+		// The uninstaller exists once installed.
+		target := filepath.Join(w.user, "AppData", "Local", "Programs", "Magiclink-signed")
+		if b, err := w.run(t, 3*time.Minute, "wine", setup, "/S", "/D="+windowsPath(target)); err != nil {
+			t.Fatalf("installing the signed build: %v\n%s", err, b)
+		}
+		verify(filepath.Join(target, "uninstall.exe"))
+		verify(filepath.Join(target, "magiclink.exe"))
+		if b, err := w.run(t, 3*time.Minute, "wine", filepath.Join(target, "uninstall.exe"), "/S"); err != nil {
+			t.Fatalf("uninstalling the signed build: %v\n%s", err, b)
+		}
+		if b, err := w.run(t, 3*time.Minute, "wineserver", "-w"); err != nil {
+			t.Fatalf("wineserver -w: %v\n%s", err, b)
+		}
+	})
+
 	// The code below the window, by its own tests built for Windows: the
 	// engine (loopback listener on both loopbacks, Windows' socket errors,
 	// Credential Manager), the client API, the named mutex and pipe, the
@@ -382,7 +453,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	// os.Remove asks, so tests whose t.TempDir holds files fail in their
 	// clean-up under it: those are left out (-test.skip), as are the
 	// emulator's and launch's other tests, which mostly write files.
-	t.Run("02-unit-tests-built-for-windows", func(t *testing.T) {
+	t.Run("03-unit-tests-built-for-windows", func(t *testing.T) {
 		bin := t.TempDir()
 		for _, u := range []struct {
 			pkg, run, skip string
@@ -417,7 +488,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("03-help-reaches-the-terminal", func(t *testing.T) {
+	t.Run("04-help-reaches-the-terminal", func(t *testing.T) {
 		a := launch(t, "help", "--help")
 		out := finish(t, a, time.Minute)
 		// flag prints usage on stderr; the GUI-subsystem exe must still
@@ -430,7 +501,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	parent := t
 	var app *appProc
 	var win string
-	t.Run("04-window-and-typed-email", func(t *testing.T) {
+	t.Run("05-window-and-typed-email", func(t *testing.T) {
 		// Owned by the parent test: it lives on into the next steps.
 		app = launchFor(t, parent, "first")
 		win = h.waitTitle(t, app, demo(titleSignIn), 90*time.Second)
@@ -445,7 +516,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		t.FailNow()
 	}
 
-	t.Run("05-open-demo-inbox-in-the-browser", func(t *testing.T) {
+	t.Run("06-open-demo-inbox-in-the-browser", func(t *testing.T) {
 		// The focused button on this screen is Open demo inbox.
 		h.keys(t, win, "Return")
 		deadline := time.Now().Add(60 * time.Second)
@@ -461,7 +532,7 @@ func TestWindowsUnderWine(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	})
-	t.Run("06-link-signs-in", func(t *testing.T) {
+	t.Run("07-link-signs-in", func(t *testing.T) {
 		m := h.waitMail(t, emu, alice, seen, "login", "signup")
 		u, err := url.Parse(m.Link)
 		if err != nil || u.Host != demoAddr {
@@ -478,7 +549,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("07-second-launch-raises-the-first", func(t *testing.T) {
+	t.Run("08-second-launch-raises-the-first", func(t *testing.T) {
 		out := finish(t, launch(t, "second"), time.Minute)
 		if want := "Magiclink is already running; its window was brought to the front.\n"; out != want {
 			t.Fatalf("second launch printed %q, want %q", out, want)
@@ -495,7 +566,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("08-log-file", func(t *testing.T) {
+	t.Run("09-log-file", func(t *testing.T) {
 		logFile = filepath.Join(w.user, "AppData", "Local", "Magiclink", "logs", "magiclink.log")
 		b, err := os.ReadFile(logFile)
 		if err != nil {
@@ -510,11 +581,11 @@ func TestWindowsUnderWine(t *testing.T) {
 		}
 	})
 
-	t.Run("09-quit-from-the-keyboard", func(t *testing.T) {
+	t.Run("10-quit-from-the-keyboard", func(t *testing.T) {
 		quitWith(t, app, win, "ctrl+q") // the app's own shortcut; later steps close the window
 	})
 
-	t.Run("10-relaunch-restores-from-credential-manager", func(t *testing.T) {
+	t.Run("11-relaunch-restores-from-credential-manager", func(t *testing.T) {
 		a := launch(t, "relaunch")
 		win := h.waitTitle(t, a, demo(titleSignedIn), 90*time.Second)
 		// The demo emulator starts again with the app; its outbox is not
@@ -528,7 +599,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		quit(t, a, win)
 	})
 
-	t.Run("11-reset-signs-out", func(t *testing.T) {
+	t.Run("12-reset-signs-out", func(t *testing.T) {
 		out := finish(t, launch(t, "reset", "--reset"), time.Minute)
 		if want := "Signed out: the session was ended at Stytch and removed from this computer.\n"; out != want {
 			t.Fatalf("--reset printed %q, want %q", out, want)
@@ -544,7 +615,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	// Wine does not merge HKCU\Software\Classes into HKEY_CLASSES_ROOT,
 	// so its ShellExecute cannot find the handler; the test runs the
 	// registered command line itself, as Windows would for a clicked link.
-	t.Run("12-magiclink-deep-link-through-HKCU", func(t *testing.T) {
+	t.Run("13-magiclink-deep-link-through-HKCU", func(t *testing.T) {
 		const key = `HKCU\Software\Classes\magiclink\shell\open\command`
 		a := launch(t, "deeplink", "--redirect-url", "magiclink://authenticate")
 		win := h.waitTitle(t, a, demo(titleSignIn), 90*time.Second)
@@ -593,7 +664,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	// error at all (start /unix does the same: ShellExecute, no handles
 	// passed on); an error before the window opens is then shown in a
 	// message box.
-	t.Run("13-start-error-in-a-message-box", func(t *testing.T) {
+	t.Run("14-start-error-in-a-message-box", func(t *testing.T) {
 		missing := `C:\no-such-folder\magiclink.env`
 		a := h.start(t, t, "start-error", d, env, "wine", "start", "/wait", "/unix", exe, "--env-file", missing)
 		deadline := time.Now().Add(90 * time.Second)
@@ -621,7 +692,7 @@ func TestWindowsUnderWine(t *testing.T) {
 
 	// Last: Wine's virtual desktop draws the window frame as Windows
 	// does, for a picture of the app as Windows users see it.
-	t.Run("14-screenshot-in-a-windows-frame", func(t *testing.T) {
+	t.Run("15-screenshot-in-a-windows-frame", func(t *testing.T) {
 		a := h.start(t, t, "wine-desktop", d, env, "wine", "explorer", "/desktop=magiclink-e2e,560x720", exe)
 		deadline := time.Now().Add(90 * time.Second)
 		var desk string
@@ -642,7 +713,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		h.screenshot(t, desk, "windows-06-in-a-windows-frame")
 	})
 
-	t.Run("15-no-secrets-in-logs", func(t *testing.T) {
+	t.Run("16-no-secrets-in-logs", func(t *testing.T) {
 		files := append([]string{logFile}, h.logs...)
 		for _, f := range files {
 			b := readFile(t, f)

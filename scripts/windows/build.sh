@@ -8,12 +8,19 @@
 #                                              a per-user installer (NSIS): Start menu
 #                                              entry, Settings > Apps uninstall
 # Called by `make windows`, which passes GO, VERSION, LDFLAGS and WINRES.
+# OUT_DIR (default dist) is where they go. With WINDOWS_SIGN_PFX set, the
+# exe, the installer and the uninstaller it writes are signed
+# (scripts/windows/sign.sh says which variables it reads).
 set -eu
 cd "$(dirname "$0")/../.."
-: "${GO:=go}" "${VERSION:?}" "${WINRES:?}" "${LDFLAGS:=}"
+: "${GO:=go}" "${VERSION:?}" "${WINRES:?}" "${LDFLAGS:=}" "${OUT_DIR:=dist}"
+sign=""
+if [ -n "${WINDOWS_SIGN_PFX:-}" ]; then
+	sign="$PWD/scripts/windows/sign.sh"
+fi
 
-out=dist/windows
-zip="dist/magiclink-$VERSION-windows-amd64.zip"
+out=$OUT_DIR/windows
+zip="$OUT_DIR/magiclink-$VERSION-windows-amd64.zip"
 syso=cmd/magiclink/rsrc_windows_amd64.syso
 # Windows version resources have four numbers.
 winver=$(printf '%s' "$VERSION" | sed -E 's/^([0-9]+(\.[0-9]+){0,3}).*/\1/')
@@ -34,17 +41,22 @@ $GO run "$WINRES" simply --arch amd64 --out cmd/magiclink/rsrc --icon Icon.png -
 	--copyright "The Magiclink authors"
 CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
 	$GO build -ldflags "$LDFLAGS -H=windowsgui" -o "$out/magiclink.exe" ./cmd/magiclink
+if [ -n "$sign" ]; then
+	"$sign" "$out/magiclink.exe"
+fi
 
 cp scripts/windows/README.txt "$out/README.txt"
 rm -f "$zip"
 (cd "$out" && zip -q -X "../$(basename "$zip")" magiclink.exe README.txt)
-setup="dist/magiclink-$VERSION-windows-amd64-setup.exe"
+setup="$OUT_DIR/magiclink-$VERSION-windows-amd64-setup.exe"
 ico=$(mktemp -d)
 trap 'rm -f "$syso"; rm -rf "$ico"' EXIT INT TERM
 convert Icon.png -define icon:auto-resize=256,64,48,32,16 "$ico/magiclink.ico"
 # The finish page's side picture (164×314): the app icon on a light panel.
 convert -size 164x314 xc:'#eef0f6' \( Icon.png -resize 112x112 \) -gravity north -geometry +0+56 -composite \
 	-type TrueColor BMP3:"$ico/side.bmp"
-makensis -V2 -DVERSION="$VERSION" -DWINVER="$winver" -DSRCDIR="$PWD/$out" -DICON="$ico/magiclink.ico" -DSIDE="$ico/side.bmp" \
-	-DOUTFILE="$PWD/$setup" scripts/windows/installer.nsi
+case "$out" in /*) src=$out ;; *) src=$PWD/$out ;; esac
+case "$setup" in /*) dest=$setup ;; *) dest=$PWD/$setup ;; esac
+makensis -V2 -DVERSION="$VERSION" -DWINVER="$winver" -DSRCDIR="$src" -DICON="$ico/magiclink.ico" -DSIDE="$ico/side.bmp" \
+	${sign:+-DSIGN="$sign"} -DOUTFILE="$dest" scripts/windows/installer.nsi
 ls -l "$out/magiclink.exe" "$zip" "$setup"

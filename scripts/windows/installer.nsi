@@ -17,6 +17,12 @@ SetCompressor /SOLID lzma
 !define APP "Magiclink"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\Magiclink"
 
+!ifdef SIGN
+	; Release builds sign the uninstaller as it is written, and the installer.
+	!uninstfinalize '"${SIGN}" "%1"'
+	!finalize '"${SIGN}" "%1"'
+!endif
+
 Name "${APP}"
 OutFile "${OUTFILE}"
 InstallDir "$LOCALAPPDATA\Programs\Magiclink"
