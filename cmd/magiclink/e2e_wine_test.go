@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -67,8 +68,13 @@ func newWinePrefix(t *testing.T, h *harness) *winePrefix {
 		"LANG=C.UTF-8",
 	}
 	// Every Wine process of this prefix ends with the test, whatever it
-	// left behind: wineserver -k talks only to this prefix's server.
-	t.Cleanup(func() { w.run(t, 30*time.Second, "wineserver", "-k") })
+	// left behind: wineserver -k talks only to this prefix's server. Its
+	// socket folder, /tmp/wine-*/server-<device>-<inode of the prefix>,
+	// goes too (the prefix itself is in t.TempDir).
+	t.Cleanup(func() {
+		w.run(t, 30*time.Second, "wineserver", "-k")
+		removeServerDir(t, w.dir)
+	})
 
 	start := time.Now()
 	if out, err := w.run(t, 3*time.Minute, "wineboot", "--init"); err != nil {
@@ -114,6 +120,30 @@ func newWinePrefix(t *testing.T, h *harness) *winePrefix {
 	}
 	t.Logf("fresh Wine prefix %s in %s", w.dir, time.Since(start).Round(time.Millisecond))
 	return w
+}
+
+// removeServerDir removes the folder wineserver made in /tmp for the
+// prefix dir, found by the device and inode numbers in its name.
+func removeServerDir(t *testing.T, dir string) {
+	t.Helper()
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return
+	}
+	name := fmt.Sprintf("server-%x-%x", st.Dev, st.Ino)
+	matches, _ := filepath.Glob(filepath.Join("/tmp", "wine-*", name))
+	for _, m := range matches {
+		parent := filepath.Dir(m)
+		if err := os.RemoveAll(m); err != nil {
+			t.Logf("wineserver's folder %s: %v", m, err)
+			continue
+		}
+		_ = os.Remove(parent) // only when empty: another prefix's server may share it
+	}
 }
 
 // run runs a Wine program (wine, wineboot, wineserver) to its end and
