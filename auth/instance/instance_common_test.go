@@ -7,6 +7,7 @@ package instance
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -46,6 +47,30 @@ func helper(t *testing.T, mode string, o Options) *exec.Cmd {
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), "MAGICLINK_INSTANCE_HELPER="+mode, "KEY="+o.Key, "DIR="+o.Dir)
+	return cmd
+}
+
+// startHolder starts a second process that acquires o and holds it, and
+// checks this one then cannot.
+func startHolder(t *testing.T, o Options) *exec.Cmd {
+	t.Helper()
+	cmd := helper(t, "hold", o)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line := make([]byte, 8)
+	if _, err := io.ReadFull(out, line); err != nil || string(line) != "holding\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("helper said %q, %v", line, err)
+	}
+	if _, err := Acquire(o); !errors.Is(err, ErrRunning) {
+		t.Fatalf("Acquire while the helper holds it: %v, want ErrRunning", err)
+	}
 	return cmd
 }
 
@@ -126,7 +151,7 @@ func TestSecondAcquireFindsTheFirstAndRaisesIt(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
-	endpointGone(t, first.Path)
+	endpointGone(t, o, first.Path)
 	again, err := Join(o, Request{Kind: Raise})
 	if err != nil || again == nil {
 		t.Fatalf("Join after the owner quit = %v, %v; want to become the instance", again, err)

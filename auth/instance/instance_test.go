@@ -67,23 +67,7 @@ func TestSymlinkedDirectoryIsRefused(t *testing.T) {
 // next launch sees the lock free and takes over.
 func TestStaleSocketOfAKilledOwnerIsTakenOver(t *testing.T) {
 	o := Options{Key: KeyFor("demo"), Dir: shortDir(t)}
-	cmd := helper(t, "hold", o)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line := make([]byte, 8)
-	if _, err := io.ReadFull(out, line); err != nil || string(line) != "holding\n" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("helper said %q, %v", line, err)
-	}
-	if _, err := Acquire(o); !errors.Is(err, ErrRunning) {
-		t.Fatalf("Acquire while the helper holds it: %v, want ErrRunning", err)
-	}
+	cmd := startHolder(t, o)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +201,7 @@ func TestAnotherUserIsRefused(t *testing.T) {
 func testDir(t *testing.T) string { return shortDir(t) }
 
 // endpointGone checks that Close removed the socket file.
-func endpointGone(t *testing.T, path string) {
+func endpointGone(t *testing.T, _ Options, path string) {
 	t.Helper()
 	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("socket still there after Close: %v", err)
