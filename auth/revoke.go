@@ -34,15 +34,15 @@ func (e *Engine) queueRevoke(ctx context.Context, token string) bool {
 	toks = append(toks, token)
 	// The queue is one keyring entry, which holds MaxSecretBytes: the
 	// oldest sessions give way (they are the nearest to expiring anyway).
-	dropped := 0
-	for len(toks) > 1 && len(strings.Join(toks, "\n")) > MaxSecretBytes {
-		toks = toks[1:]
+	joined, dropped := strings.Join(toks, "\n"), 0
+	for len(toks) > 1 && len(joined) > MaxSecretBytes {
+		joined, toks = joined[len(toks[0])+1:], toks[1:]
 		dropped++
 	}
 	if dropped > 0 {
 		e.log.Warn("too many sessions waiting to be revoked; the oldest are left to expire at Stytch", "dropped", dropped)
 	}
-	if err := e.revocations.Set(ctx, strings.Join(toks, "\n")); err != nil {
+	if err := e.revocations.Set(ctx, joined); err != nil {
 		e.log.Warn("could not keep the session to revoke later", "err", err)
 		return false
 	}
