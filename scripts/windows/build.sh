@@ -19,6 +19,9 @@ if [ -n "${WINDOWS_SIGN_PFX:-}" ]; then
 	sign="$PWD/scripts/windows/sign.sh"
 fi
 
+# Absolute, because makensis runs with its own working directory.
+mkdir -p "$OUT_DIR/windows"
+OUT_DIR=$(cd "$OUT_DIR" && pwd)
 out=$OUT_DIR/windows
 zip="$OUT_DIR/magiclink-$VERSION-windows-amd64.zip"
 syso=cmd/magiclink/rsrc_windows_amd64.syso
@@ -31,8 +34,8 @@ case "$winver" in
 *) winver="$winver.0.0.0" ;;
 esac
 
-mkdir -p "$out"
-trap 'rm -f "$syso"' EXIT INT TERM
+tmp=$(mktemp -d)
+trap 'rm -f "$syso"; rm -rf "$tmp"' EXIT INT TERM
 # The resources go in as a .syso next to main.go for this one build; its
 # _windows_amd64 suffix keeps every other build from seeing it.
 $GO run "$WINRES" simply --arch amd64 --out cmd/magiclink/rsrc --icon Icon.png --manifest gui \
@@ -49,14 +52,10 @@ cp scripts/windows/README.txt "$out/README.txt"
 rm -f "$zip"
 (cd "$out" && zip -q -X "../$(basename "$zip")" magiclink.exe README.txt)
 setup="$OUT_DIR/magiclink-$VERSION-windows-amd64-setup.exe"
-ico=$(mktemp -d)
-trap 'rm -f "$syso"; rm -rf "$ico"' EXIT INT TERM
-convert Icon.png -define icon:auto-resize=256,64,48,32,16 "$ico/magiclink.ico"
+convert Icon.png -define icon:auto-resize=256,64,48,32,16 "$tmp/magiclink.ico"
 # The finish page's side picture (164×314): the app icon on a light panel.
 convert -size 164x314 xc:'#eef0f6' \( Icon.png -resize 112x112 \) -gravity north -geometry +0+56 -composite \
-	-type TrueColor BMP3:"$ico/side.bmp"
-case "$out" in /*) src=$out ;; *) src=$PWD/$out ;; esac
-case "$setup" in /*) dest=$setup ;; *) dest=$PWD/$setup ;; esac
-makensis -V2 -DVERSION="$VERSION" -DWINVER="$winver" -DSRCDIR="$src" -DICON="$ico/magiclink.ico" -DSIDE="$ico/side.bmp" \
-	${sign:+-DSIGN="$sign"} -DOUTFILE="$dest" scripts/windows/installer.nsi
+	-type TrueColor BMP3:"$tmp/side.bmp"
+makensis -V2 -DVERSION="$VERSION" -DWINVER="$winver" -DSRCDIR="$out" -DICON="$tmp/magiclink.ico" -DSIDE="$tmp/side.bmp" \
+	${sign:+-DSIGN="$sign"} -DOUTFILE="$setup" scripts/windows/installer.nsi
 ls -l "$out/magiclink.exe" "$zip" "$setup"
