@@ -612,7 +612,10 @@ func TestWindowsUnderWine(t *testing.T) {
 	})
 
 	t.Run("10-quit-from-the-keyboard", func(t *testing.T) {
-		quitWith(t, app, win, "ctrl+q") // the app's own shortcut; later steps close the window
+		// Alt+F4 here, Ctrl+Q on the relaunch below: after another
+		// launch raised this window, Wine with no window manager may no
+		// longer hand it the keys its own shortcut needs.
+		quit(t, app, win)
 	})
 
 	t.Run("11-relaunch-restores-from-credential-manager", func(t *testing.T) {
@@ -626,7 +629,7 @@ func TestWindowsUnderWine(t *testing.T) {
 		if n := len(emu.active(t)); n != 1 {
 			t.Fatalf("%d active sessions after relaunch, want the 1 restored", n)
 		}
-		quit(t, a, win)
+		quitWith(t, a, win, "ctrl+q") // the app's own shortcut
 	})
 
 	t.Run("12-reset-signs-out", func(t *testing.T) {
